@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
+from ._silhouette import silhouette_samples_fast
 from .methods import Segmentation, Space
 
 __all__ = ["Scores", "silhouette_values", "score_segmentation", "score_labels"]
@@ -39,11 +40,16 @@ class Scores:
         return asdict(self)
 
 
+_NUMBA_MAX_FEATURES = 64
+
+
 def silhouette_values(
     X: np.ndarray,
     labels: np.ndarray,
     *,
     squared: bool = False,
+    X_cat: np.ndarray | None = None,
+    gamma: float = 0.0,
     rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Silhouette of each customer, without building the full distance matrix.
@@ -53,8 +59,11 @@ def silhouette_values(
     X : ndarray of shape (n_customers, n_features)
     labels : ndarray of int, shape (n_customers,)
     squared : bool, default=False
-        Use squared Euclidean distances (K-Prototypes' dissimilarity when ``X``
-        is :meth:`Space.euclidean` of a K-Prototypes space).
+        Use squared Euclidean distances, plus ``gamma`` per mismatch of
+        ``X_cat``: K-Prototypes' dissimilarity.
+    X_cat : ndarray of int, shape (n_customers, n_categorical), optional
+        Category codes (only with ``squared=True``).
+    gamma : float, default=0
     rows : ndarray of int, optional
         Only these customers, each measured against all customers; the mean
         over a random sample of rows estimates the exact mean without bias.
@@ -64,8 +73,34 @@ def silhouette_values(
     ndarray of shape (len(rows),) or (n_customers,)
         Values in [-1, 1]; 0 for a customer alone in its cluster (as in
         scikit-learn).
+
+    Notes
+    -----
+    Low-dimensional spaces (up to 64 features) and K-Prototypes use a compiled
+    kernel that sums each customer's distances cluster by cluster; wider
+    spaces such as embeddings use matrix products on chunks of customers.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = np.asarray(X)
+    if X_cat is not None and not squared:
+        raise ValueError("Category codes are only used with squared=True (K-Prototypes).")
+    if X_cat is not None or squared or X.shape[1] <= _NUMBA_MAX_FEATURES:
+        return silhouette_samples_fast(
+            X,
+            labels,
+            X_cat=X_cat,
+            gamma=gamma,
+            metric="kprototypes" if squared else "euclidean",
+            rows=rows,
+        )
+    return _silhouette_by_products(X, labels, rows)
+
+
+def _silhouette_by_products(
+    X: np.ndarray, labels: np.ndarray, rows: np.ndarray | None
+) -> np.ndarray:
+    """Euclidean silhouette from chunked matrix products (fast for wide spaces)."""
+    dtype = np.float32 if X.dtype == np.float32 else np.float64
+    X = np.ascontiguousarray(X, dtype=dtype)
     _, labels = np.unique(np.asarray(labels), return_inverse=True)
     n, k = len(X), int(labels.max()) + 1
     if not 2 <= k <= n - 1:
@@ -75,7 +110,7 @@ def silhouette_values(
         )
     rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
     counts = np.bincount(labels, minlength=k).astype(np.float64)
-    members = np.zeros((n, k))
+    members = np.zeros((n, k), dtype=dtype)
     members[np.arange(n), labels] = 1.0
     norms = np.einsum("ij,ij->i", X, X)
     out = np.empty(len(rows))
@@ -88,12 +123,11 @@ def silhouette_values(
         # Distances from this chunk of customers to every customer
         dist = norms[idx, None] + norms[None, :] - 2.0 * (X[idx] @ X.T)
         np.maximum(dist, 0.0, out=dist)
-        if not squared:
-            np.sqrt(dist, out=dist)
+        np.sqrt(dist, out=dist)
         dist[local, idx] = 0.0
 
         # Mean distance to the own cluster (a) and to the nearest other one (b)
-        sums = dist @ members
+        sums = (dist @ members).astype(np.float64)
         own = labels[idx]
         own_size = counts[own]
         a = sums[local, own] / np.maximum(own_size - 1, 1)
@@ -112,6 +146,7 @@ def score_labels(
     labels: np.ndarray,
     *,
     squared_silhouette: bool = False,
+    silhouette_space: tuple[np.ndarray, np.ndarray, float] | None = None,
     sample_size: int | None = None,
     random_state: int | None = 0,
 ) -> Scores:
@@ -119,6 +154,8 @@ def score_labels(
 
     ``sample_size`` limits the silhouette to a random sample of customers, each
     still measured against all of them (None: every customer, exact).
+    ``silhouette_space`` = ``(X_num, X_cat, gamma)`` computes the silhouette with
+    K-Prototypes' dissimilarity on those arrays instead of on ``X``.
     """
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(labels)
@@ -126,7 +163,13 @@ def score_labels(
     if sample_size is not None and sample_size < len(X):
         rng = np.random.default_rng(random_state)
         rows = np.sort(rng.choice(len(X), size=sample_size, replace=False))
-    values = silhouette_values(X, labels, squared=squared_silhouette, rows=rows)
+    if silhouette_space is not None:
+        X_num, X_cat, gamma = silhouette_space
+        values = silhouette_values(
+            X_num, labels, squared=True, X_cat=X_cat, gamma=gamma, rows=rows
+        )
+    else:
+        values = silhouette_values(X, labels, squared=squared_silhouette, rows=rows)
     return Scores(
         silhouette=float(values.mean()),
         calinski_harabasz=float(calinski_harabasz_score(X, labels)),
@@ -152,7 +195,15 @@ def score_segmentation(
     return score_labels(
         space.euclidean(),
         labels,
-        squared_silhouette=space.method == "kprototypes",
+        silhouette_space=silhouette_space(space),
         sample_size=sample_size,
         random_state=random_state,
     )
+
+
+def silhouette_space(space: Space) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """K-Prototypes' own arrays for its silhouette; None for Euclidean spaces."""
+    if space.method != "kprototypes":
+        return None
+    kept = space.kept
+    return space.X[kept], space.X_cat[kept], float(space.gamma or 0.0)

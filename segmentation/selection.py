@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .methods import METHOD_NAMES, Space, check_n_clusters, fit_segments
-from .metrics import score_labels, silhouette_values
+from .metrics import score_labels, silhouette_space, silhouette_values
 
 __all__ = ["scan_k", "parse_k_range", "silhouette_by_customer", "SCAN_SILHOUETTE_SAMPLE"]
 
@@ -87,7 +87,7 @@ def scan_k(
     X_cat = None if space.X_cat is None else space.X_cat[kept]
     check_n_clusters(ks[-1], space.X[kept], X_cat)
     X = space.euclidean()
-    squared = space.method == "kprototypes"
+    own_silhouette = silhouette_space(space)
 
     rows = []
     for i, k in enumerate(ks):
@@ -98,7 +98,7 @@ def scan_k(
         scores = score_labels(
             X,
             labels,
-            squared_silhouette=squared,
+            silhouette_space=own_silhouette,
             sample_size=silhouette_sample,
             random_state=random_state,
         )
@@ -127,9 +127,13 @@ def silhouette_by_customer(space: Space, labels: np.ndarray) -> pd.DataFrame:
         sorted by cluster then decreasing silhouette.
     """
     kept_labels = np.asarray(labels)[space.kept]
-    values = silhouette_values(
-        space.euclidean(), kept_labels, squared=space.method == "kprototypes"
-    )
+    own = silhouette_space(space)
+    if own is None:
+        values = silhouette_values(space.euclidean(), kept_labels)
+    else:
+        values = silhouette_values(
+            own[0], kept_labels, squared=True, X_cat=own[1], gamma=own[2]
+        )
     frame = pd.DataFrame(
         {"cluster": kept_labels, "silhouette": values},
         index=np.flatnonzero(space.kept),
