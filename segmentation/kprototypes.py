@@ -244,41 +244,27 @@ def _equals_a_centroid(X_cat, i, cent_cat):
 
 
 @njit(cache=True, nogil=True)
-def _huang_nearest_distinct(X_cat, cent_cat, draws):
-    """Replace each categorical centroid by the levels of its closest customer.
-
-    Customers whose levels already equal one of the centroids are skipped so
-    that the centroids stay distinct where possible. Among equally close
-    customers one is taken at random (``draws[c]`` uniform in [0, 1)).
-    """
+def _mismatch_counts(X_cat, levels):
+    """Number of categorical mismatches between every customer and ``levels``."""
     n, q = X_cat.shape
-    candidates = np.empty(n, dtype=np.int64)
-    for c in range(cent_cat.shape[0]):
-        # Smallest number of mismatches among the customers not yet used
-        best_d = q + 1
-        for i in range(n):
-            d = 0
-            for j in range(q):
-                if X_cat[i, j] != cent_cat[c, j]:
-                    d += 1
-            if d < best_d and not _equals_a_centroid(X_cat, i, cent_cat):
-                best_d = d
-        if best_d > q:
-            continue
-
-        # All the customers at that distance, then one of them at random
-        n_candidates = 0
-        for i in range(n):
-            d = 0
-            for j in range(q):
-                if X_cat[i, j] != cent_cat[c, j]:
-                    d += 1
-            if d == best_d and not _equals_a_centroid(X_cat, i, cent_cat):
-                candidates[n_candidates] = i
-                n_candidates += 1
-        pick = candidates[min(int(draws[c] * n_candidates), n_candidates - 1)]
+    counts = np.zeros(n, dtype=np.int64)
+    for i in range(n):
         for j in range(q):
-            cent_cat[c, j] = X_cat[pick, j]
+            if X_cat[i, j] != levels[j]:
+                counts[i] += 1
+    return counts
+
+
+@njit(cache=True, nogil=True)
+def _first_distinct(X_cat, order, cent_cat):
+    """First customer in ``order`` whose levels equal none of the centroids.
+
+    The last customer in ``order`` when every customer equals a centroid.
+    """
+    for i in order:
+        if not _equals_a_centroid(X_cat, i, cent_cat):
+            return i
+    return order[-1]
 
 
 # ---------------------------------------------------------------------------
@@ -540,10 +526,13 @@ def _initial_centroids(prob: _Problem, init: str, rng: np.random.RandomState):
         cent_cat = np.empty((k, q), dtype=np.int64)
         for j in range(q):
             cent_cat[:, j] = rng.choice(prob.sorted_cat[j], k)
-        # Drawn in kmodes' order, so that the same seed gives the same draws
+
+        # Each centroid becomes the closest customer not equal to a centroid,
+        # ties broken in the order of numpy's argsort as in kmodes
+        for c in range(k if q else 0):
+            order = np.argsort(_mismatch_counts(prob.X_cat, cent_cat[c]))
+            cent_cat[c] = prob.X_cat[_first_distinct(prob.X_cat, order, cent_cat)]
         cent_num = prob.mean + rng.randn(k, p) * prob.std
-        if q:
-            _huang_nearest_distinct(prob.X_cat, cent_cat, rng.random_sample(k))
     else:
         distinct = prob.distinct_rows
         if distinct is None:
@@ -644,10 +633,11 @@ class KPrototypes(BaseEstimator):
     parallel threads, one per numba thread (``numba.set_num_threads``).
 
     The Huang initialisation draws the same random numbers as kmodes for the
-    same ``random_state``; where several customers are equally close to a
-    drawn centroid, one of them is picked at random (kmodes takes whichever
-    comes first in an unstable sort), so the two agree in distribution rather
-    than draw for draw.
+    same ``random_state`` and breaks ties between equally close customers in
+    the same (numpy argsort) order, so both start from the same centroids and,
+    apart from the rare refill of an empty cluster and from the fallback to
+    "random" after 20 initialisations with empty clusters, end with the same
+    partition.
 
     Categorical codes unseen during ``fit`` count as a mismatch with every
     centroid in ``predict``.

@@ -41,6 +41,8 @@ class Scores:
 
 
 _NUMBA_MAX_FEATURES = 64
+EXACT_SILHOUETTE_ROWS = 50_000
+AUTO_SILHOUETTE_SAMPLE = 10_000
 
 
 def silhouette_values(
@@ -147,19 +149,26 @@ def score_labels(
     *,
     squared_silhouette: bool = False,
     silhouette_space: tuple[np.ndarray, np.ndarray, float] | None = None,
-    sample_size: int | None = None,
+    sample_size: int | str | None = "auto",
     random_state: int | None = 0,
 ) -> Scores:
     """Silhouette, Calinski-Harabasz and Davies-Bouldin of labels in a Euclidean space.
 
     ``sample_size`` limits the silhouette to a random sample of customers, each
-    still measured against all of them (None: every customer, exact).
+    still measured against all of them (None: every customer, exact; "auto":
+    exact up to 50,000 customers in up to 64 dimensions, else a 10,000-customer
+    sample).
     ``silhouette_space`` = ``(X_num, X_cat, gamma)`` computes the silhouette with
     K-Prototypes' dissimilarity on those arrays instead of on ``X``.
     """
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(labels)
     rows = None
+    if sample_size == "auto":
+        exact = len(X) <= EXACT_SILHOUETTE_ROWS and (
+            silhouette_space is not None or X.shape[1] <= _NUMBA_MAX_FEATURES
+        )
+        sample_size = None if exact else AUTO_SILHOUETTE_SAMPLE
     if sample_size is not None and sample_size < len(X):
         rng = np.random.default_rng(random_state)
         rows = np.sort(rng.choice(len(X), size=sample_size, replace=False))
@@ -182,7 +191,7 @@ def score_segmentation(
     space: Space,
     segmentation: Segmentation,
     *,
-    sample_size: int | None = None,
+    sample_size: int | str | None = "auto",
     random_state: int | None = 0,
 ) -> Scores:
     """Metrics of a segmentation in its method's own space (kept customers only)."""

@@ -44,6 +44,7 @@ class MethodRun:
             "outliers": self.space.n_outliers,
             "k": self.segmentation.n_clusters,
             "silhouette": self.scores.silhouette,
+            "silhouette_rows": self.scores.silhouette_rows,
             "calinski_harabasz": self.scores.calinski_harabasz,
             "davies_bouldin": self.scores.davies_bouldin,
             "pca_explained_variance": list(self.pca_explained),
@@ -86,7 +87,7 @@ def run_method(
     n_init: int = 10,
     remove_outliers: bool = True,
     names: Mapping[int, str] | None = None,
-    silhouette_sample: int | None = None,
+    silhouette_sample: int | str | None = "auto",
     progress: Callable[[float, str], None] | None = None,
     **space_options,
 ) -> MethodRun:

@@ -3,8 +3,9 @@
 * PCA of the standardized features, with the share of variance each axis
   explains (PCA on the correlation matrix, so no feature dominates by its
   scale).
-* t-SNE: openTSNE's FFT-accelerated method in 2D (fast enough for every
-  customer), scikit-learn's Barnes-Hut method in 3D.
+* t-SNE from openTSNE on every core: in 2D the FFT-accelerated method for
+  large tables (fast enough for every customer) and Barnes-Hut for small
+  ones; Barnes-Hut in 3D.
 * MCA (categorical columns only) and FAMD (mixed columns) from prince, with
   the share of inertia each axis explains.
 """
@@ -26,6 +27,8 @@ __all__ = ["Projection", "PROJECTIONS", "project", "project_table"]
 logger = logging.getLogger(__name__)
 
 PROJECTIONS = ("pca", "tsne", "mca", "famd")
+# openTSNE's defaults: 250 early-exaggeration iterations, then 500.
+_TSNE_ITERATIONS = 750
 
 
 @dataclass(frozen=True)
@@ -135,28 +138,29 @@ def _tsne(
     perplexity = float(min(perplexity, max(1.0, (len(X) - 1) / 3)))
     if progress is not None:
         progress(0.0, f"t-SNE {n_components}D of {len(X):,} customers")
-    if n_components == 2:
-        from openTSNE import TSNE as OpenTSNE
+    from openTSNE import TSNE as OpenTSNE
 
-        embedding = OpenTSNE(
-            n_components=2,
-            perplexity=perplexity,
-            random_state=random_state,
-            n_jobs=-1,
-            negative_gradient_method="fft",
-            verbose=False,
-        ).fit(X)
-        coords = np.asarray(embedding)
-    else:
-        from sklearn.manifold import TSNE
+    every, total, done = 50, _TSNE_ITERATIONS, [0]
 
-        coords = TSNE(
-            n_components=3,
-            perplexity=perplexity,
-            init="pca",
-            random_state=random_state,
-            method="barnes_hut",
-        ).fit_transform(X)
+    def report(iteration: int, error: float, embedding: np.ndarray) -> bool:
+        done[0] += every
+        if progress is not None:
+            progress(min(done[0] / total, 0.99), f"t-SNE {n_components}D: optimising")
+        return False
+
+    # In 2D openTSNE picks FFT-accelerated gradients for large tables and
+    # Barnes-Hut for small ones; it supports only Barnes-Hut in 3D.
+    coords = OpenTSNE(
+        n_components=n_components,
+        perplexity=perplexity,
+        random_state=random_state,
+        n_jobs=-1,
+        negative_gradient_method="auto" if n_components == 2 else "bh",
+        callbacks=report,
+        callbacks_every_iters=every,
+        verbose=False,
+    ).fit(X)
+    coords = np.asarray(coords)
     if progress is not None:
         progress(1.0, "t-SNE finished")
     return coords

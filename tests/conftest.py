@@ -11,10 +11,21 @@ import pytest
 from segmentation.data import CustomerTable, prepare_customers
 
 BANK_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-full.csv"
-BANK_COLUMNS = ["age", "job", "marital", "education", "default", "balance", "housing", "loan"]
+BANK_COLUMNS = [
+    "age",
+    "job",
+    "marital",
+    "education",
+    "default",
+    "balance",
+    "housing",
+    "loan",
+]
 
 
-def planted_frame(n_per_segment: int = 60, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+def planted_frame(
+    n_per_segment: int = 60, seed: int = 0
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Three well-separated mixed segments; returns the table and the true segment."""
     rng = np.random.default_rng(seed)
     parts, truth = [], []
@@ -28,7 +39,9 @@ def planted_frame(n_per_segment: int = 60, seed: int = 0) -> tuple[pd.DataFrame,
             pd.DataFrame(
                 {
                     "age": rng.normal(age, 1.5, n_per_segment).round(1),
-                    "balance": rng.normal(balance, balance * 0.03, n_per_segment).round(),
+                    "balance": rng.normal(
+                        balance, balance * 0.03, n_per_segment
+                    ).round(),
                     "job": job,
                     "marital": marital,
                 }

@@ -64,7 +64,17 @@ def test_scan_writes_json(small_csv, tmp_path, capsys):
     """scan prints a table and writes the documented JSON keys."""
     target = tmp_path / "scan.json"
     code = main(
-        ["-q", "scan", str(small_csv), "--k", "2-4", "--n-init", "2", "--json", str(target)]
+        [
+            "-q",
+            "scan",
+            str(small_csv),
+            "--k",
+            "2-4",
+            "--n-init",
+            "2",
+            "--json",
+            str(target),
+        ]
     )
     assert code == 0
     scan = json.loads(target.read_text())
@@ -77,7 +87,17 @@ def test_columns_option(small_csv, tmp_path):
     """--columns restricts the features; profiles only describe those columns."""
     out = tmp_path / "out"
     code = main(
-        ["-q", "run", str(small_csv), "--columns", "age,job", "--k", "3", "--out", str(out)]
+        [
+            "-q",
+            "run",
+            str(small_csv),
+            "--columns",
+            "age,job",
+            "--k",
+            "3",
+            "--out",
+            str(out),
+        ]
     )
     assert code == 0
     profiles = pd.read_csv(out / "profiles_kmeans.csv", encoding="utf-8-sig")
@@ -96,7 +116,9 @@ def test_columns_option(small_csv, tmp_path):
         (["scan", "--method", "all"], "scan takes one method at a time"),
     ],
 )
-def test_bad_input_gives_one_line_and_exit_2(args, message, tmp_path, capsys, monkeypatch):
+def test_bad_input_gives_one_line_and_exit_2(
+    args, message, tmp_path, capsys, monkeypatch
+):
     """Bad input ends with exit code 2 and one line on stderr naming the problem."""
     monkeypatch.chdir(tmp_path)
     assert main(["-q", *args]) == 2

@@ -165,7 +165,9 @@ def test_bad_k_is_refused(planted, k, error, message):
 def test_unknown_method_is_refused(planted):
     """An unknown method name lists the valid ones."""
     table, _ = planted
-    with pytest.raises(ValueError, match="Unknown method 'dbscan'; choose one of kmeans"):
+    with pytest.raises(
+        ValueError, match="Unknown method 'dbscan'; choose one of kmeans"
+    ):
         build_space(table, "dbscan")
 
 

@@ -29,7 +29,9 @@ def blobs():
 def test_silhouette_matches_scikit_learn(blobs):
     """Chunked silhouette equals scikit-learn's per customer."""
     X, labels = blobs
-    np.testing.assert_allclose(silhouette_values(X, labels), silhouette_samples(X, labels))
+    np.testing.assert_allclose(
+        silhouette_values(X, labels), silhouette_samples(X, labels)
+    )
 
 
 def test_squared_silhouette_matches_precomputed(blobs):
@@ -104,9 +106,10 @@ def test_kprototypes_silhouette_uses_its_dissimilarity(planted):
     table, _ = planted
     space = build_space(table, "kprototypes", remove_outliers=False, gamma=0.5)
     result = fit_segments(space, 3, n_init=2)
-    D = pairwise_distances(space.X) ** 2 + 0.5 * pairwise_distances(
-        space.X_cat, metric="hamming"
-    ) * space.X_cat.shape[1]
+    D = (
+        pairwise_distances(space.X) ** 2
+        + 0.5 * pairwise_distances(space.X_cat, metric="hamming") * space.X_cat.shape[1]
+    )
     expected = silhouette_samples(D, result.labels, metric="precomputed").mean()
     assert score_segmentation(space, result).silhouette == pytest.approx(expected)
 

@@ -110,7 +110,9 @@ def test_compare_leaves_out_outliers():
     """Customers that are outliers in either segmentation are left out."""
     agreement = compare_segmentations([0, 0, 1, -1], [1, -1, 0, 0], names=("a", "b"))
     assert agreement.n_customers == 2
-    assert agreement.crosstab.index.name == "a" and agreement.crosstab.columns.name == "b"
+    assert (
+        agreement.crosstab.index.name == "a" and agreement.crosstab.columns.name == "b"
+    )
 
 
 def test_compare_needs_same_customers():

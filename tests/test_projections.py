@@ -98,7 +98,11 @@ def test_shap_values_equal_tree_explainer():
     """LightGBM's own TreeSHAP gives the values shap.TreeExplainer computes."""
     rng = np.random.default_rng(1)
     frame = pd.DataFrame(
-        {"x": rng.normal(size=300), "y": rng.normal(size=300), "c": rng.choice(list("abc"), 300)}
+        {
+            "x": rng.normal(size=300),
+            "y": rng.normal(size=300),
+            "c": rng.choice(list("abc"), 300),
+        }
     )
     labels = (frame["x"] > 0).astype(int) + (frame["c"] == "a")
     model = explain_segments(frame, labels.to_numpy(), n_estimators=30).model

@@ -1,0 +1,202 @@
+"""Speed of t-SNE, explanations, the k scan and the whole pipeline on bank-full.csv.
+
+Each stage is timed side by side with the reference tool, in one run:
+
+* t-SNE 2D: openTSNE (FFT) on every kept customer (no reference run: the
+  target is an absolute time).
+* t-SNE 3D: ours (openTSNE Barnes-Hut, default 750 iterations, perplexity 30)
+  against scikit-learn's ``TSNE(n_components=3, perplexity=3, max_iter=5000)``
+  on the same random subsample; trustworthiness (10 neighbours) of both on a
+  5,000-row subsample of it.
+* Explanations: LightGBM's own TreeSHAP against ``shap.TreeExplainer`` on the
+  same model and all rows; Spearman correlation of the global rankings.
+* k scan, K-Means k=2..10: ours (sampled silhouette) against the exact
+  scikit-learn ``silhouette_score``; the largest silhouette difference.
+* Whole pipeline: the three methods at k=5 with metrics, PCA and FAMD
+  projections, explanations and profiles, embedding cache warm (warmed first,
+  untimed); peak memory of the process.
+
+Run ``python -m bench.bench_core [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import spearmanr
+from sklearn.cluster import KMeans
+from sklearn.manifold import TSNE, trustworthiness
+from sklearn.metrics import silhouette_score
+
+from segmentation.data import load_customers
+from segmentation.explain import _as_lightgbm_frame, explain_segments, shap_values
+from segmentation.methods import build_space, fit_segments
+from segmentation.pipeline import run_method
+from segmentation.projections import project, project_table
+from segmentation.selection import scan_k
+
+BANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-full.csv"
+COLUMNS = ["age", "job", "marital", "education", "default", "balance", "housing", "loan"]
+
+
+def _timed(func, *args, **kwargs):
+    started = time.perf_counter()
+    value = func(*args, **kwargs)
+    return value, time.perf_counter() - started
+
+
+def _row(stage, ours, reference, quality):
+    ratio = reference / ours if reference and ours else None
+    return {
+        "stage": stage,
+        "ours_s": ours,
+        "reference_s": reference,
+        "ratio": ratio,
+        "quality": quality,
+    }
+
+
+def bank_space():
+    table = load_customers(BANK, columns=COLUMNS)
+    return table, build_space(table, "kmeans")
+
+
+def bench_tsne(X: np.ndarray, quick: bool) -> list[dict]:
+    rows = []
+    rng = np.random.default_rng(0)
+    if not quick:
+        coords, seconds = _timed(project, X, "tsne", n_components=2)
+        rows.append(
+            _row(
+                f"t-SNE 2D, all {len(X):,} customers (openTSNE FFT)",
+                seconds,
+                None,
+                f"{len(coords.coordinates):,} points placed; target about 90 s",
+            )
+        )
+    size = 2_000 if quick else 5_000
+    sample = X[np.sort(rng.choice(len(X), size, replace=False))]
+    ours, ours_s = _timed(project, sample, "tsne", n_components=3)
+    reference, ref_s = _timed(
+        TSNE(n_components=3, perplexity=3, max_iter=5000, random_state=0).fit_transform,
+        sample,
+    )
+    trust_rows = np.sort(rng.choice(len(sample), min(5_000, len(sample)), replace=False))
+    ours_trust = trustworthiness(
+        sample[trust_rows], ours.coordinates.to_numpy()[trust_rows], n_neighbors=10
+    )
+    ref_trust = trustworthiness(sample[trust_rows], reference[trust_rows], n_neighbors=10)
+    rows.append(
+        _row(
+            f"t-SNE 3D, {size:,}-customer subsample (reference: scikit-learn, "
+            "perplexity 3, 5,000 iterations)",
+            ours_s,
+            ref_s,
+            f"trustworthiness@10 ours {ours_trust:.4f}, reference {ref_trust:.4f}",
+        )
+    )
+    return rows
+
+
+def bench_explain(table, labels: np.ndarray) -> list[dict]:
+    import shap
+
+    kept = labels >= 0
+    frame, y = table.frame[kept], labels[kept]
+    explanation, _ = _timed(explain_segments, frame, y, max_rows=None)
+    X = _as_lightgbm_frame(frame)
+    ours, ours_s = _timed(shap_values, explanation.model, X)
+    reference, ref_s = _timed(shap.TreeExplainer(explanation.model).shap_values, X)
+    reference = np.asarray(reference)
+    ours_rank = np.abs(ours).mean(axis=(0, 2))
+    ref_rank = np.abs(reference).mean(axis=(0, 2))
+    rho = spearmanr(ours_rank, ref_rank).statistic
+    return [
+        _row(
+            f"SHAP values, {len(X):,} customers, {len(np.unique(y))} segments "
+            "(reference: shap.TreeExplainer)",
+            ours_s,
+            ref_s,
+            f"Spearman of global rankings {rho:.4f}; max |difference| "
+            f"{np.abs(ours - reference).max():.2e}",
+        )
+    ]
+
+
+def bench_scan(space, quick: bool) -> list[dict]:
+    ks = range(2, 6) if quick else range(2, 11)
+    ours, ours_s = _timed(scan_k, space, ks, random_state=0, n_init=10)
+    X = space.euclidean()
+    started = time.perf_counter()
+    exact = []
+    for k in ks:
+        labels = KMeans(k, n_init=10, max_iter=1000, random_state=0).fit_predict(X)
+        exact.append(silhouette_score(X, labels))
+    ref_s = time.perf_counter() - started
+    worst = float(np.max(np.abs(ours["silhouette"].to_numpy() - np.array(exact))))
+    return [
+        _row(
+            f"k scan K-Means k={ks[0]}..{ks[-1]}, {len(X):,} customers "
+            "(reference: exact silhouette_score)",
+            ours_s,
+            ref_s,
+            f"largest silhouette difference {worst:.4f} (10,000-customer sample)",
+        )
+    ]
+
+
+def bench_pipeline(table) -> list[dict]:
+    from segmentation.embeddings import embed_texts, render_texts
+
+    embed_texts(render_texts(table.frame))  # warm the cache, untimed
+    started = time.perf_counter()
+    labels = {}
+    for method in ("kmeans", "kprototypes", "embedding"):
+        result = run_method(table, method, 5, random_state=0)
+        labels[method] = result.segmentation.labels
+        kept = result.space.kept
+        project(result.space.euclidean(), "pca", n_components=3)
+        explain_segments(table.frame[kept], labels[method][kept])
+    project_table(table.frame, "famd", n_components=3)
+    seconds = time.perf_counter() - started
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return [
+        _row(
+            "whole pipeline: 3 methods at k=5, metrics (own and shared space), "
+            "PCA 3D per method, FAMD 3D, explanations, profiles (embedding cache "
+            "warm; t-SNE measured on its own above)",
+            seconds,
+            None,
+            f"peak memory {peak_gb:.2f} GB (target 90 s, 4 GB)",
+        )
+    ]
+
+
+def run(quick: bool = False) -> list[dict]:
+    """All stages of this module; rows for bench/results.md."""
+    table, space = bank_space()
+    rows = bench_scan(space, quick)
+    result = fit_segments(space, 5, random_state=42)
+    rows += bench_explain(table, result.labels)
+    rows += bench_tsne(space.euclidean(), quick)
+    if not quick:
+        rows += bench_pipeline(table)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    from bench.run import to_markdown
+
+    print(to_markdown(run(args.quick)))
+
+
+if __name__ == "__main__":
+    main()
