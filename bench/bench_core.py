@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy.stats import spearmanr
 from sklearn.cluster import KMeans
 from sklearn.manifold import TSNE, trustworthiness
@@ -41,7 +40,16 @@ from segmentation.projections import project, project_table
 from segmentation.selection import scan_k
 
 BANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-full.csv"
-COLUMNS = ["age", "job", "marital", "education", "default", "balance", "housing", "loan"]
+COLUMNS = [
+    "age",
+    "job",
+    "marital",
+    "education",
+    "default",
+    "balance",
+    "housing",
+    "loan",
+]
 
 
 def _timed(func, *args, **kwargs):
@@ -86,11 +94,15 @@ def bench_tsne(X: np.ndarray, quick: bool) -> list[dict]:
         TSNE(n_components=3, perplexity=3, max_iter=5000, random_state=0).fit_transform,
         sample,
     )
-    trust_rows = np.sort(rng.choice(len(sample), min(5_000, len(sample)), replace=False))
+    trust_rows = np.sort(
+        rng.choice(len(sample), min(5_000, len(sample)), replace=False)
+    )
     ours_trust = trustworthiness(
         sample[trust_rows], ours.coordinates.to_numpy()[trust_rows], n_neighbors=10
     )
-    ref_trust = trustworthiness(sample[trust_rows], reference[trust_rows], n_neighbors=10)
+    ref_trust = trustworthiness(
+        sample[trust_rows], reference[trust_rows], n_neighbors=10
+    )
     rows.append(
         _row(
             f"t-SNE 3D, {size:,}-customer subsample (reference: scikit-learn, "

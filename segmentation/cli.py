@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import CustomerTable, load_customers, prepare_customers
+from .data import CustomerTable, load_customers, prepare_customers, sample_customers
 from .demo import make_demo_customers
 from .methods import METHOD_NAMES, METHODS, build_space
 from .pipeline import assignments, run_method
@@ -90,8 +90,15 @@ def _space_options(args: argparse.Namespace) -> dict:
     }
 
 
+def _sample(table: CustomerTable, args: argparse.Namespace) -> CustomerTable:
+    if args.max_rows is None:
+        return table
+    return sample_customers(table, args.max_rows, random_state=args.seed)
+
+
 def _run(args: argparse.Namespace) -> int:
-    table = _load(args)
+    full = _load(args)
+    table = _sample(full, args)
     methods = _methods(args.method)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -123,7 +130,8 @@ def _run(args: argparse.Namespace) -> int:
             time.perf_counter() - started,
         )
 
-    (out / "assignments.csv").write_bytes(to_csv_bytes(assignments(table, labels)))
+    rows = assignments(table, labels, full_table=full if table is not full else None)
+    (out / "assignments.csv").write_bytes(to_csv_bytes(rows))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(f"Wrote {out / 'assignments.csv'}, {out / 'metrics.json'} and the profiles.")
     for method, figures in metrics.items():
@@ -137,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    table = _load(args)
+    table = _sample(_load(args), args)
     methods = _methods(args.method)
     if len(methods) != 1:
         raise ValueError("scan takes one method at a time; give --method kmeans, say.")
@@ -191,18 +199,33 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("input", nargs="?", help="customer CSV file (default: demo data)")
-        sub.add_argument("--columns", help="comma-separated columns to use (default: all usable)")
+        sub.add_argument(
+            "input", nargs="?", help="customer CSV file (default: demo data)"
+        )
+        sub.add_argument(
+            "--columns", help="comma-separated columns to use (default: all usable)"
+        )
         sub.add_argument("--sep", help="column separator (default: detected)")
         sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-        sub.add_argument("--n-init", type=int, default=10, help="restarts per fit (default 10)")
-        sub.add_argument("--keep-outliers", action="store_true", help="skip ECOD removal")
+        sub.add_argument(
+            "--n-init", type=int, default=10, help="restarts per fit (default 10)"
+        )
+        sub.add_argument(
+            "--keep-outliers", action="store_true", help="skip ECOD removal"
+        )
         sub.add_argument(
             "--contamination", type=float, default=0.1, help="share ECOD removes (0.1)"
         )
+        sub.add_argument(
+            "--max-rows",
+            type=int,
+            help="segment a random sample of at most this many customers",
+        )
         sub.add_argument("--gamma", type=float, help="K-Prototypes category weight")
         sub.add_argument("--model", help="sentence-transformers model name or path")
-        sub.add_argument("--template", help="text template, e.g. '{age}-year-old {job}'")
+        sub.add_argument(
+            "--template", help="text template, e.g. '{age}-year-old {job}'"
+        )
         sub.add_argument(
             "--cache-dir",
             default=os.environ.get("SEGMENTATION_CACHE_DIR"),
@@ -211,14 +234,18 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="segment customers and write the results")
     common(run)
-    run.add_argument("--method", default="kmeans", help="kmeans, kprototypes, embedding or all")
+    run.add_argument(
+        "--method", default="kmeans", help="kmeans, kprototypes, embedding or all"
+    )
     run.add_argument("--k", type=int, default=5, help="number of segments (default 5)")
     run.add_argument("--out", default="out", help="output folder (default ./out)")
     run.set_defaults(handler=_run)
 
     scan = commands.add_parser("scan", help="measure a range of k")
     common(scan)
-    scan.add_argument("--method", default="kmeans", help="kmeans, kprototypes or embedding")
+    scan.add_argument(
+        "--method", default="kmeans", help="kmeans, kprototypes or embedding"
+    )
     scan.add_argument("--k", default="2-9", help="k range, e.g. 2-9 or 3,5,8")
     scan.add_argument("--json", help="write the scan to this JSON file")
     scan.add_argument(
@@ -252,7 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
-        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(
+            f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -33,7 +33,16 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-BANK_COLUMNS = ("age", "job", "marital", "education", "default", "balance", "housing", "loan")
+BANK_COLUMNS = (
+    "age",
+    "job",
+    "marital",
+    "education",
+    "default",
+    "balance",
+    "housing",
+    "loan",
+)
 UCI_BANK_URL = "https://archive.ics.uci.edu/static/public/222/bank+marketing.zip"
 
 JOBS = (

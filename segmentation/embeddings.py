@@ -10,12 +10,16 @@ Backends
 ``"torch"``
     sentence-transformers' ordinary fp32 ``encode``: the reference vectors.
 ``"onnx-int8"``
-    The same network exported to ONNX and dynamically quantised to int8 weights
-    for the instruction set of this CPU (``avx512_vnni``, ``avx512``, ``avx2``
-    or ``arm64``), run by ONNX Runtime. It is exported once into
-    ``<cache_dir>/models`` and reused. Measured on a 2-core x86 machine: about
-    3x the customers per second of fp32 with a mean cosine of 0.99 to the fp32
-    vectors (see ``bench/bench_embeddings.py``).
+    The same network exported to ONNX and dynamically quantised to int8 for
+    the instruction set of this CPU (``avx512_vnni``, ``avx512``, ``avx2`` or
+    ``arm64``), run by ONNX Runtime. It is exported once into
+    ``<cache_dir>/models`` (into a temporary folder first, then renamed, so
+    concurrent processes never see half an export) and reused. The MatMul
+    weights are quantised except the feed-forward down projections; the
+    embedding tables stay fp32 too (see :func:`_int8_config` for why).
+    Measured on a 2-core x86 machine: about 3x the customers per second of
+    fp32, mean cosine 0.996 to the fp32 vectors, and K-Means partitions that
+    agree with fp32 ones at ARI 0.95 (see ``bench/bench_embeddings.py``).
 ``"auto"``
     ``"onnx-int8"`` when it can be exported and loaded, otherwise ``"torch"``
     with a logged warning.
@@ -128,11 +132,6 @@ def default_cache_dir() -> Path:
         ``$SEGMENTATION_CACHE_DIR`` when set, otherwise ``segmentation`` inside
         the per-user cache folder (``$XDG_CACHE_HOME``, else ``~/.cache``; on
         Windows ``%LOCALAPPDATA%``). The folder is not created here.
-
-    Examples
-    --------
-    >>> default_cache_dir().name
-    'segmentation'
     """
     explicit = os.environ.get("SEGMENTATION_CACHE_DIR")
     if explicit:
@@ -751,11 +750,16 @@ def _quantization_target() -> str:
     return "avx2"
 
 
+# Version of the int8 recipe below; part of the file name and of the cache key,
+# so that a change of recipe never serves vectors made by the previous one.
+_INT8_RECIPE = "mixed1"
+
+
 def _backend_tag(spec: _ModelSpec, backend: str) -> str:
     """Cache identity of vectors made by one model with one backend."""
     if backend == "torch":
         return f"{spec.identity}|torch-fp32"
-    return f"{spec.identity}|onnx-int8-{_quantization_target()}"
+    return f"{spec.identity}|onnx-int8-{_quantization_target()}-{_INT8_RECIPE}"
 
 
 _ENCODERS: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
@@ -836,14 +840,55 @@ def _int8_folder(spec: _ModelSpec, models_dir: Path) -> tuple[Path, str]:
     target = _quantization_target()
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(spec.name).name or "model")[-40:]
     digest = hashlib.sha256(f"{spec.identity}|{target}".encode()).hexdigest()[:16]
-    return models_dir / f"{slug}-onnx-int8-{digest}", f"model_qint8_{target}.onnx"
+    file_name = f"model_qint8_{target}_{_INT8_RECIPE}.onnx"
+    return models_dir / f"{slug}-onnx-int8-{digest}", file_name
+
+
+def _down_projections(onnx_path: Path) -> list[str]:
+    """MatMul nodes whose constant weight has more rows than columns.
+
+    In a transformer these are the second (down) projections of the
+    feed-forward blocks, fed by the GELU outputs.
+    """
+    import onnx
+
+    graph = onnx.load(str(onnx_path), load_external_data=False).graph
+    shapes = {weight.name: tuple(weight.dims) for weight in graph.initializer}
+    names = []
+    for node in graph.node:
+        if node.op_type != "MatMul" or len(node.input) < 2:
+            continue
+        shape = shapes.get(node.input[1], ())
+        if len(shape) == 2 and shape[0] > shape[1]:
+            names.append(node.name)
+    return names
+
+
+def _int8_config(onnx_path: Path) -> Any:
+    """Dynamic int8 quantisation of the MatMul weights, minus the sensitive ones.
+
+    Measured on 5,000 bank customers with all-MiniLM-L6-v2, against fp32:
+    sentence-transformers' stock avx512_vnni recipe (all MatMul and Gather
+    nodes) reaches a mean cosine of 0.992 but its K-Means partition (k=5)
+    agrees with fp32 only at ARI 0.76. Keeping the embedding tables (Gather)
+    and the feed-forward down projections in fp32 gives cosine 0.996 and ARI
+    0.96 at about the same speed: the GELU outputs that feed those projections
+    have outliers that one dynamic int8 scale per tensor cannot represent.
+    """
+    from optimum.onnxruntime.configuration import AutoQuantizationConfig
+
+    target = _quantization_target()
+    factory = getattr(AutoQuantizationConfig, target)
+    return factory(
+        is_static=False,
+        operators_to_quantize=["MatMul"],
+        nodes_to_exclude=_down_projections(onnx_path),
+    )
 
 
 def _export_int8(spec: _ModelSpec, folder: Path, file_name: str) -> None:
     """Export and quantise the model into ``folder``, atomically."""
-    from sentence_transformers import (
-        export_dynamic_quantized_onnx_model,
-    )
+    from sentence_transformers import export_dynamic_quantized_onnx_model
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_exports(folder.parent)
@@ -853,14 +898,16 @@ def _export_int8(spec: _ModelSpec, folder: Path, file_name: str) -> None:
         logger.info("Exporting %s to int8 ONNX in %s", spec.name, folder)
         fp32 = _load_sentence_transformer(spec, backend="onnx", device="cpu")
         fp32.save(str(staging))
+        fp32_file = staging / "onnx" / "model.onnx"
+        suffix = file_name.removeprefix("model_").removesuffix(".onnx")
         export_dynamic_quantized_onnx_model(
-            fp32, _quantization_target(), str(staging), file_suffix=None
+            fp32, _int8_config(fp32_file), str(staging), file_suffix=suffix
         )
         produced = staging / "onnx" / file_name
         if not produced.is_file():
             raise RuntimeError(f"The int8 export did not produce {produced.name}.")
         # Only the int8 weights are loaded; the fp32 ONNX file would waste 90 MB.
-        (staging / "onnx" / "model.onnx").unlink(missing_ok=True)
+        fp32_file.unlink(missing_ok=True)
 
         # Publish with one rename; if another process won the race, keep theirs.
         try:
@@ -1064,7 +1111,10 @@ def embed_texts(
     -----
     Identical texts are embedded once. Vectors from different backends are
     cached separately and never mixed in one result: int8 vectors differ from
-    fp32 ones slightly (mean cosine about 0.99). The cache key of a hub model
+    fp32 ones slightly (mean cosine about 0.996). The int8 backend scales its
+    activations per batch, so a text's int8 vector also varies slightly (in
+    the third decimal) with the texts batched alongside it; with the cache on,
+    a text keeps the vector it got first. The cache key of a hub model
     is its name, so a model updated on the hub under the same name keeps
     serving its old vectors until the cache is cleared.
 

@@ -52,7 +52,9 @@ def _power(values: pd.DataFrame | np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     if values.shape[1] == 0:
         return np.empty((values.shape[0], 0))
-    return PowerTransformer(method="yeo-johnson", standardize=True).fit_transform(values)
+    return PowerTransformer(method="yeo-johnson", standardize=True).fit_transform(
+        values
+    )
 
 
 def encode_ordinal_power(table: CustomerTable) -> np.ndarray:

@@ -137,11 +137,15 @@ class Segmentation:
 
 def _check_method(method: str) -> str:
     if method not in METHODS:
-        raise ValueError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
+        raise ValueError(
+            f"Unknown method {method!r}; choose one of {', '.join(METHODS)}."
+        )
     return method
 
 
-def check_n_clusters(n_clusters: int, X: np.ndarray, X_cat: np.ndarray | None = None) -> None:
+def check_n_clusters(
+    n_clusters: int, X: np.ndarray, X_cat: np.ndarray | None = None
+) -> None:
     """Refuse a number of clusters the customers cannot support.
 
     Raises
@@ -377,7 +381,11 @@ def segment_customers(
     (270, 270)
     """
     space = build_space(
-        table, method, remove_outliers=remove_outliers, progress=progress, **space_options
+        table,
+        method,
+        remove_outliers=remove_outliers,
+        progress=progress,
+        **space_options,
     )
     result = fit_segments(
         space, n_clusters, random_state=random_state, n_init=n_init, progress=progress

@@ -84,7 +84,9 @@ def silhouette_values(
     """
     X = np.asarray(X)
     if X_cat is not None and not squared:
-        raise ValueError("Category codes are only used with squared=True (K-Prototypes).")
+        raise ValueError(
+            "Category codes are only used with squared=True (K-Prototypes)."
+        )
     if X_cat is not None or squared or X.shape[1] <= _NUMBA_MAX_FEATURES:
         return silhouette_samples_fast(
             X,

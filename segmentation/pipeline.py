@@ -59,7 +59,9 @@ def pca_explained(space: Space, n_components: int = 3) -> tuple[float, ...]:
     X = space.euclidean()
     n_components = min(n_components, X.shape[1], len(X))
     scaled = StandardScaler().fit_transform(X)
-    return tuple(float(v) for v in PCA(n_components).fit(scaled).explained_variance_ratio_)
+    return tuple(
+        float(v) for v in PCA(n_components).fit(scaled).explained_variance_ratio_
+    )
 
 
 def shared_scores(
@@ -74,7 +76,10 @@ def shared_scores(
     X = encode_shared(table) if shared is None else shared
     kept = np.asarray(labels) >= 0
     return score_labels(
-        X[kept], np.asarray(labels)[kept], sample_size=sample_size, random_state=random_state
+        X[kept],
+        np.asarray(labels)[kept],
+        sample_size=sample_size,
+        random_state=random_state,
     )
 
 
@@ -122,16 +127,23 @@ def run_method(
 
 
 def assignments(
-    table: CustomerTable, labels_by_method: Mapping[str, np.ndarray]
+    table: CustomerTable,
+    labels_by_method: Mapping[str, np.ndarray],
+    *,
+    full_table: CustomerTable | None = None,
 ) -> pd.DataFrame:
     """One row per input customer: its row number and its segment under each method.
 
     Segments are numbered from 1; ``outlier`` marks a customer left out by
-    outlier removal and ``dropped`` a row with every chosen column blank.
+    outlier removal, ``dropped`` a row with every chosen column blank, and
+    ``not sampled`` a customer of ``full_table`` left out of the sample
+    ``table`` (see :func:`~segmentation.data.sample_customers`).
     """
     out = pd.DataFrame({"row": np.arange(table.n_input_rows)})
     for method, labels in labels_by_method.items():
         column = pd.Series("dropped", index=out.index, dtype=object)
+        if full_table is not None:
+            column.loc[full_table.frame.index] = "not sampled"
         values = np.where(np.asarray(labels) >= 0, np.asarray(labels) + 1, -1)
         column.loc[table.frame.index] = [str(v) if v > 0 else "outlier" for v in values]
         out[method] = column

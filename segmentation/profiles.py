@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .data import MISSING_CATEGORY
+
 __all__ = ["build_profiles", "segment_names", "escape_formulas", "to_csv_bytes"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -78,18 +80,25 @@ def build_profiles(
         categorical = [c for c in frame.columns if c not in numeric]
     kept = labels >= 0
     if not kept.any():
-        raise ValueError("No customer has a segment; every row is marked as an outlier.")
+        raise ValueError(
+            "No customer has a segment; every row is marked as an outlier."
+        )
     data = frame.loc[kept].reset_index(drop=True)
     labels = labels[kept]
     named = segment_names(labels, names)
 
     # Reference values over all profiled customers
     overall_mean = {c: float(data[c].mean()) for c in numeric}
-    overall_share = {c: data[c].astype(str).value_counts(normalize=True) for c in categorical}
+    as_text = {
+        c: data[c].astype(object).fillna(MISSING_CATEGORY).astype(str)
+        for c in categorical
+    }
+    overall_share = {c: as_text[c].value_counts(normalize=True) for c in categorical}
 
     rows = []
     for cluster, name in named.items():
-        part = data[labels == cluster]
+        members = labels == cluster
+        part = data[members]
         row: dict[str, object] = {
             "cluster": cluster,
             "segment": name,
@@ -102,7 +111,7 @@ def build_profiles(
             row[f"{col}_median"] = float(part[col].median())
             row[f"{col}_mean_vs_all"] = mean - overall_mean[col]
         for col in categorical:
-            shares = part[col].astype(str).value_counts(normalize=True)
+            shares = as_text[col][members].value_counts(normalize=True)
             # Ties go to the value that comes first alphabetically, for stability.
             top = sorted(shares[shares == shares.max()].index)[0]
             row[f"{col}_top"] = top
@@ -125,10 +134,11 @@ def escape_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         column = out[name]
         if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             continue
-        text = column.astype("string")
-        risky = text.str.startswith(_FORMULA_START).fillna(False)
+        risky = column.map(
+            lambda v: isinstance(v, str) and v.startswith(_FORMULA_START)
+        )
         if risky.any():
-            out[name] = column.where(~risky, "'" + text.astype(object))
+            out[name] = column.where(~risky, "'" + column.astype(object).astype(str))
     return out
 
 

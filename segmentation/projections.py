@@ -52,14 +52,20 @@ class Projection:
     def axis_titles(self) -> list[str]:
         """Axis names for a chart, with the share each explains when known."""
         names = ["x", "y", "z"][: self.coordinates.shape[1]]
-        label = {"pca": "PC", "tsne": "t-SNE ", "mca": "Dim ", "famd": "Dim "}[self.method]
+        label = {"pca": "PC", "tsne": "t-SNE ", "mca": "Dim ", "famd": "Dim "}[
+            self.method
+        ]
         if self.explained is None:
             return [f"{label}{i + 1}" for i in range(len(names))]
-        return [f"{label}{i + 1} ({share:.1%})" for i, share in enumerate(self.explained)]
+        return [
+            f"{label}{i + 1} ({share:.1%})" for i, share in enumerate(self.explained)
+        ]
 
 
 def _frame(coords: np.ndarray, index: pd.Index) -> pd.DataFrame:
-    return pd.DataFrame(coords[:, :3], index=index, columns=["x", "y", "z"][: coords.shape[1]])
+    return pd.DataFrame(
+        coords[:, :3], index=index, columns=["x", "y", "z"][: coords.shape[1]]
+    )
 
 
 def _check_components(n_components: int, n_rows: int) -> None:
@@ -138,7 +144,7 @@ def _tsne(
     perplexity = float(min(perplexity, max(1.0, (len(X) - 1) / 3)))
     if progress is not None:
         progress(0.0, f"t-SNE {n_components}D of {len(X):,} customers")
-    from openTSNE import TSNE as OpenTSNE
+    from openTSNE import TSNE as OpenTSNE  # noqa: N811
 
     every, total, done = 50, _TSNE_ITERATIONS, [0]
 
@@ -195,14 +201,20 @@ def project_table(
     categorical = [c for c in frame.columns if c not in numeric]
     if method == "mca":
         if not categorical:
-            raise ValueError("MCA needs categorical columns and the table has none; use PCA.")
+            raise ValueError(
+                "MCA needs categorical columns and the table has none; use PCA."
+            )
         data = frame[categorical].astype(str)
         model = prince.MCA(n_components=n_components, random_state=random_state)
     elif method == "famd":
         if not categorical:
-            raise ValueError("All columns are numeric: FAMD needs categories too; use PCA.")
+            raise ValueError(
+                "All columns are numeric: FAMD needs categories too; use PCA."
+            )
         if not numeric:
-            raise ValueError("All columns are categorical: FAMD needs numbers too; use MCA.")
+            raise ValueError(
+                "All columns are categorical: FAMD needs numbers too; use MCA."
+            )
         data = frame[numeric + categorical].copy()
         data[categorical] = data[categorical].astype(str)
         data[numeric] = data[numeric].astype(float)
@@ -220,5 +232,7 @@ def project_table(
             f"{method.upper()} found only {n_found} axes for these columns; use 2D or "
             "choose more columns."
         )
-    explained = tuple(float(v) / 100 for v in model.percentage_of_variance_[:n_components])
+    explained = tuple(
+        float(v) / 100 for v in model.percentage_of_variance_[:n_components]
+    )
     return Projection(_frame(coords[:, :n_components], frame.index), explained, method)

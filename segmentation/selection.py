@@ -11,7 +11,12 @@ import pandas as pd
 from .methods import METHOD_NAMES, Space, check_n_clusters, fit_segments
 from .metrics import score_labels, silhouette_space, silhouette_values
 
-__all__ = ["scan_k", "parse_k_range", "silhouette_by_customer", "SCAN_SILHOUETTE_SAMPLE"]
+__all__ = [
+    "scan_k",
+    "parse_k_range",
+    "silhouette_by_customer",
+    "SCAN_SILHOUETTE_SAMPLE",
+]
 
 logger = logging.getLogger(__name__)
 

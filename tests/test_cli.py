@@ -142,3 +142,16 @@ def test_module_entry_point_has_no_traceback(tmp_path):
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: empty.csv is empty.")
+
+
+def test_max_rows_samples_and_marks_the_rest(small_csv, tmp_path):
+    """--max-rows segments a sample; the other customers are marked 'not sampled'."""
+    out = tmp_path / "out"
+    code = main(
+        ["-q", "run", str(small_csv), "--max-rows", "50", "--k", "3", "--out", str(out)]
+    )
+    assert code == 0
+    assignments = pd.read_csv(out / "assignments.csv", encoding="utf-8-sig", dtype=str)
+    assert len(assignments) == 120
+    assert (assignments["kmeans"] == "not sampled").sum() == 70
+    assert json.loads((out / "metrics.json").read_text())["kmeans"]["rows"] == 50
