@@ -6,7 +6,7 @@ Streamlit. A typical script:
 >>> from segmentation import make_demo_customers, prepare_customers, run_method
 >>> table = prepare_customers(make_demo_customers(400))
 >>> result = run_method(table, "kmeans", 4)
->>> result.profiles["size"].sum() == result.space.kept.sum()
+>>> int(result.profiles["size"].sum()) == int(result.space.kept.sum())
 True
 """
 
