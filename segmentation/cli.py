@@ -86,6 +86,7 @@ def _space_options(args: argparse.Namespace) -> dict:
         "model": args.model,
         "template": args.template,
         "cache_dir": args.cache_dir,
+        "backend": args.backend,
         "contamination": args.contamination,
     }
 
@@ -223,6 +224,12 @@ def _parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--gamma", type=float, help="K-Prototypes category weight")
         sub.add_argument("--model", help="sentence-transformers model name or path")
+        sub.add_argument(
+            "--backend",
+            default="auto",
+            choices=("auto", "torch", "onnx-int8"),
+            help="embedding engine (default auto: int8 ONNX, else fp32 torch)",
+        )
         sub.add_argument(
             "--template", help="text template, e.g. '{age}-year-old {job}'"
         )
