@@ -33,6 +33,7 @@ from sklearn.manifold import TSNE, trustworthiness
 from sklearn.metrics import silhouette_score
 
 from segmentation.data import load_customers
+from segmentation.demo import BANK_COLUMNS
 from segmentation.explain import _as_lightgbm_frame, explain_segments, shap_values
 from segmentation.methods import build_space, fit_segments
 from segmentation.pipeline import run_method
@@ -40,16 +41,7 @@ from segmentation.projections import project, project_table
 from segmentation.selection import scan_k
 
 BANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "bank-full.csv"
-COLUMNS = [
-    "age",
-    "job",
-    "marital",
-    "education",
-    "default",
-    "balance",
-    "housing",
-    "loan",
-]
+COLUMNS = list(BANK_COLUMNS)
 
 
 def _timed(func, *args, **kwargs):

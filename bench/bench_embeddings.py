@@ -42,22 +42,14 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 from segmentation import embeddings
+from segmentation.demo import BANK_COLUMNS
 from segmentation.embeddings import embed_texts, render_texts
 
 __all__ = ["load_bank_texts", "run"]
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = [
-    "age",
-    "job",
-    "marital",
-    "education",
-    "default",
-    "balance",
-    "housing",
-    "loan",
-]
+COLUMNS = list(BANK_COLUMNS)
 REFERENCE_BATCH = 32
 SLICE = 500
 K = 5
