@@ -20,7 +20,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-__all__ = ["Explanation", "explain_segments", "shap_values"]
+__all__ = ["Explanation", "explain_segments", "shap_values", "shap_rows", "SHAP_SAMPLE"]
+
+SHAP_SAMPLE = 5_000
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,28 @@ def shap_values(model: lgb.LGBMClassifier, X: pd.DataFrame) -> np.ndarray:
     return values
 
 
+def shap_rows(
+    labels: np.ndarray, max_rows: int | None, *, random_state: int | None = 0
+) -> np.ndarray:
+    """Sorted positions of the customers whose SHAP values are averaged.
+
+    All customers when ``max_rows`` is None or not smaller than their number;
+    otherwise a random sample stratified by segment.
+    """
+    labels = np.asarray(labels)
+    rows = np.arange(len(labels))
+    if max_rows is None or len(labels) <= max_rows:
+        return rows
+    counts = np.unique(labels, return_counts=True)[1]
+    rows, _ = train_test_split(
+        rows,
+        train_size=max_rows,
+        random_state=random_state,
+        stratify=labels if counts.min() >= 2 else None,
+    )
+    return np.sort(rows)
+
+
 def explain_segments(
     frame: pd.DataFrame,
     labels: np.ndarray,
@@ -86,7 +110,7 @@ def explain_segments(
     test_size: float = 0.25,
     random_state: int | None = 0,
     n_estimators: int = 200,
-    max_rows: int | None = 50_000,
+    max_rows: int | None = SHAP_SAMPLE,
 ) -> Explanation:
     """Train a classifier to predict segments and summarise its SHAP values.
 
@@ -100,9 +124,11 @@ def explain_segments(
         Share of customers held out to measure accuracy.
     random_state : int or None, default=0
     n_estimators : int, default=200
-    max_rows : int or None, default=50,000
+    max_rows : int or None, default=5,000
         SHAP values are averaged over a stratified random sample of at most
-        this many customers (None: all).
+        this many customers (None: all). Means of absolute SHAP values settle
+        long before that: on the 40,691 bank customers a 5,000-customer sample
+        ranks the features exactly as all customers do (see bench/results.md).
 
     Returns
     -------
@@ -145,12 +171,7 @@ def explain_segments(
         accuracy = float(np.mean(model.predict(X_test) == y_test))
 
     # SHAP values on (a sample of) all customers
-    rows = np.arange(len(X))
-    if max_rows is not None and len(X) > max_rows:
-        rows, _ = train_test_split(
-            rows, train_size=max_rows, random_state=random_state, stratify=stratify
-        )
-        rows = np.sort(rows)
+    rows = shap_rows(labels, max_rows, random_state=random_state)
     values = shap_values(model, X.iloc[rows])
     importance = pd.DataFrame(
         {"mean_abs_shap": np.abs(values).mean(axis=(0, 2))}, index=X.columns
