@@ -68,6 +68,23 @@ def metrics_table(runs: Mapping[str, MethodRun]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def silhouette_sampling(runs: Mapping[str, MethodRun]) -> str | None:
+    """A sentence saying which silhouettes were averaged over a sample, if any."""
+    sampled = [
+        f"{METHOD_NAMES[method]} ({run.scores.silhouette_rows:,} of "
+        f"{int(run.space.kept.sum()):,})"
+        for method, run in runs.items()
+        if run.scores.silhouette_rows < int(run.space.kept.sum())
+    ]
+    if not sampled:
+        return None
+    return (
+        "Own-space silhouette averaged over a random sample of customers, each "
+        "measured against all customers: " + ", ".join(sampled) + ". The "
+        "shared-space silhouette uses at most 10,000 customers the same way."
+    )
+
+
 def metric_columns() -> dict[str, object]:
     """Column formats of :func:`metrics_table`, with short labels and full help."""
     config: dict[str, object] = {

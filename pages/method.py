@@ -191,6 +191,9 @@ st.caption(
     "meaning between methods. Shared space: every method measured on the same "
     "encoding of the columns, comparable across methods."
 )
+sampling = _tables.silhouette_sampling(runs)
+if sampling:
+    st.caption(sampling)
 links = st.columns(3)
 links[0].page_link(
     "pages/profiles.py", label="See the segment profiles", icon=":material/badge:"

@@ -369,3 +369,23 @@ def test_template_error_is_a_message(app):
     app.text_area(key="widget:method.template").input("{salary} euros").run()
     assert not app.exception
     assert "names no column" in app.error[0].value
+
+
+def test_sampled_silhouette_is_stated():
+    """The Method page's sentence names the methods whose silhouette was sampled."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from pages._tables import silhouette_sampling
+
+    def run(rows, kept):
+        return SimpleNamespace(
+            scores=SimpleNamespace(silhouette_rows=rows),
+            space=SimpleNamespace(kept=np.ones(kept, dtype=bool)),
+        )
+
+    assert silhouette_sampling({"kmeans": run(900, 900)}) is None
+    sentence = silhouette_sampling({"kmeans": run(900, 900), "embedding": run(10, 900)})
+    assert "Embeddings + K-Means (10 of 900)" in sentence
+    assert "K-Means (" not in sentence.replace("Embeddings + K-Means (", "")
