@@ -389,3 +389,22 @@ def test_sampled_silhouette_is_stated():
     sentence = silhouette_sampling({"kmeans": run(900, 900), "embedding": run(10, 900)})
     assert "Embeddings + K-Means (10 of 900)" in sentence
     assert "K-Means (" not in sentence.replace("Embeddings + K-Means (", "")
+
+
+def test_results_and_names_survive_page_switches(app):
+    """Two runs and a segment name stay through a tour of every page."""
+    open_page(app, "pages/method.py")
+    app.multiselect(key="widget:method.methods").set_value(["kmeans", "kprototypes"])
+    app.number_input(key="widget:method.k").set_value(3)
+    app.button(key="method.run").click().run()
+    assert not app.exception and not app.error
+    open_page(app, "pages/profiles.py")
+    app.text_input(key="name:kmeans:0").input("Keepers").run()
+    for page in PAGES:
+        open_page(app, page)
+    open_page(app, "pages/profiles.py")
+    assert app.text_input(key="name:kmeans:0").value == "Keepers"
+    assert [m.value for m in app.sidebar.markdown][1:] == [
+        "K-Means, k = 3",
+        "K-Prototypes, k = 3",
+    ]
