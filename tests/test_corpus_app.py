@@ -8,6 +8,7 @@ page. No case may raise an exception.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -51,3 +52,37 @@ def test_corpus_file_in_the_app(app, case):  # noqa: F811
     else:
         assert len(app.error) == 1
         assert re.search(case.error, app.error[0].value), app.error[0].value
+
+
+HEAVY = [case for case in CASES if case.heavy]
+
+
+@pytest.mark.parametrize("case", HEAVY, ids=[case.name for case in HEAVY])
+def test_heavy_file_through_cli_and_app(app, case, tmp_path, capsys):  # noqa: F811
+    """A million customers: the CLI and the app segment them all, saying what was sampled."""
+    from segmentation.cli import main
+
+    # Command line: every customer segmented, the silhouette sampled and said so
+    path = tmp_path / f"{case.name}.csv"
+    path.write_bytes(case.data())
+    out = tmp_path / "out"
+    assert main(["-q", "run", str(path), "--k", "3", "--out", str(out)]) == 0
+    figures = json.loads((out / "metrics.json").read_text())["kmeans"]
+    assert figures["rows"] == 1_000_000
+    assert figures["silhouette_rows"] == 10_000 < figures["rows_used"]
+
+    # Dashboard: upload, K-Means, then the result pages
+    open_page(app, "pages/data.py")
+    app.file_uploader(key="data.upload").set_value(
+        (path.name, case.data(), "text/csv")
+    ).run()
+    assert not app.exception and not app.error
+    open_page(app, "pages/method.py")
+    app.multiselect(key="widget:method.methods").set_value(["kmeans"])
+    app.number_input(key="widget:method.k").set_value(N_CLUSTERS)
+    app.button(key="method.run").click().run()
+    assert not app.exception and not app.error
+    assert any("random sample of customers" in c.value for c in app.caption)
+    for page in ("pages/profiles.py", "pages/explore.py", "pages/compare.py"):
+        open_page(app, page)
+        assert not app.error
