@@ -41,6 +41,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
+from bench.run import to_markdown
 from segmentation import embeddings
 from segmentation.demo import BANK_COLUMNS
 from segmentation.embeddings import embed_texts, render_texts
@@ -262,25 +263,6 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def _markdown(rows: list[dict]) -> str:
-    """Rows as a markdown table."""
-
-    def fmt(value, spec):
-        return "-" if value is None else format(value, spec)
-
-    lines = [
-        "| stage | ours (s) | fp32 (s) | speed-up | quality |",
-        "|---|---:|---:|---:|---|",
-    ]
-    for row in rows:
-        lines.append(
-            f"| {row['stage']} | {fmt(row['ours_s'], '.2f')} | "
-            f"{fmt(row['reference_s'], '.2f')} | {fmt(row['ratio'], '.2f')}"
-            f"{'' if row['ratio'] is None else 'x'} | {row['quality']} |"
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
     """Command-line entry point: print the markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -293,7 +275,7 @@ def main() -> None:
     logging.getLogger(embeddings.__name__).setLevel(logging.INFO)
     start = time.perf_counter()
     rows = run(quick=args.quick)
-    print(_markdown(rows))
+    print(to_markdown(rows))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"\n{os.cpu_count()} CPUs, load average {load:.1f} at the end; "

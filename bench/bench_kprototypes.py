@@ -35,6 +35,7 @@ from pyod.models.ecod import ECOD
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import OrdinalEncoder, PowerTransformer
 
+from bench.run import to_markdown
 from segmentation.kprototypes import KPrototypes
 
 __all__ = ["load_bank_customers", "run"]
@@ -205,25 +206,6 @@ def run(quick: bool = False) -> list[dict]:
     return rows
 
 
-def _markdown(rows: list[dict]) -> str:
-    """Rows as a markdown table."""
-
-    def fmt(value, spec):
-        return "-" if value is None else format(value, spec)
-
-    lines = [
-        "| stage | ours (s) | kmodes (s) | speed-up | quality |",
-        "|---|---:|---:|---:|---|",
-    ]
-    for row in rows:
-        lines.append(
-            f"| {row['stage']} | {fmt(row['ours_s'], '.2f')} | "
-            f"{fmt(row['reference_s'], '.1f')} | {fmt(row['ratio'], '.0f')}"
-            f"{'' if row['ratio'] is None else 'x'} | {row['quality']} |"
-        )
-    return "\n".join(lines)
-
-
 def main() -> None:
     """Command-line entry point: print the markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -232,7 +214,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     start = time.perf_counter()
     rows = run(quick=args.quick)
-    print(_markdown(rows))
+    print(to_markdown(rows))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
         f"\n{os.cpu_count()} CPUs, load average {load:.1f} at the end; "

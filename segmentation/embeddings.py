@@ -561,25 +561,21 @@ class EmbeddingCache:
                         if action == "read":
                             return default
                         continue
-                    logger.warning(
-                        "Embedding cache %s unavailable for %s (%s); going on without "
-                        "it.",
-                        self.path,
-                        action,
-                        exc,
-                    )
+                    self._unavailable(action, exc)
                     return default
                 except OSError as exc:
                     self.close()
-                    logger.warning(
-                        "Embedding cache %s unavailable for %s (%s); going on without "
-                        "it.",
-                        self.path,
-                        action,
-                        exc,
-                    )
+                    self._unavailable(action, exc)
                     return default
             return default
+
+    def _unavailable(self, action: str, exc: Exception) -> None:
+        logger.warning(
+            "Embedding cache %s unavailable for %s (%s); going on without it.",
+            self.path,
+            action,
+            exc,
+        )
 
     def _move_aside(self, reason: str, detail: str) -> None:
         """Rename the damaged file (and its WAL files) so a fresh one can start."""
