@@ -5,17 +5,26 @@ module's ``run(quick)`` returns rows with the stage, our time, the reference
 tool's time, their ratio and a quality check; all rows go into one table.
 The UCI Bank Marketing file must be at ../shared/data/bank-full.csv (or
 ``$SEGMENTATION_BANK_CSV``).
+
+Every module runs in a fresh Python process, and so does every stage of
+``bench_core``: thread pools that one library leaves behind (the fp32 torch
+reference's OpenMP threads, for example) would otherwise compete for the two
+cores with the next stage and slow it for reasons that are not its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import multiprocessing
 import platform
 import sys
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +53,17 @@ def to_markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def in_fresh_process(func: Callable[..., Any], *args: Any) -> Any:
+    """``func(*args)`` in a new Python interpreter; its return value.
+
+    ``func`` must be importable (a module-level function) and its arguments
+    and result picklable.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(func, *args).result()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the benchmarks.")
     parser.add_argument("--quick", action="store_true", help="smaller subsamples")
@@ -54,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or MODULES:
         module = importlib.import_module(f"bench.{name}")
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        module_rows = module.run(quick=args.quick)
+        module_rows = in_fresh_process(module.run, args.quick)
         rows.extend(module_rows)
         print(to_markdown(module_rows), file=sys.stderr, flush=True)
 

@@ -69,6 +69,9 @@ def silhouette_values(
     rows : ndarray of int, optional
         Only these customers, each measured against all customers; the mean
         over a random sample of rows estimates the exact mean without bias.
+        Such an estimate is computed in single precision (about twice as
+        fast; it moves each value by about 1e-7, far less than the sampling
+        error); all customers are measured in double precision.
 
     Returns
     -------
@@ -95,6 +98,7 @@ def silhouette_values(
             gamma=gamma,
             metric="kprototypes" if squared else "euclidean",
             rows=rows,
+            precision="double" if rows is None else "single",
         )
     return _silhouette_by_products(X, labels, rows)
 

@@ -27,6 +27,10 @@ __all__ = ["Projection", "PROJECTIONS", "project", "project_table"]
 logger = logging.getLogger(__name__)
 
 PROJECTIONS = ("pca", "tsne", "mca", "famd")
+# Up to this many features, t-SNE finds nearest neighbours exactly with a
+# k-d tree, faster than openTSNE's approximate index on few columns; wider
+# tables (embeddings) use the approximate index.
+_EXACT_NEIGHBOURS_MAX_FEATURES = 16
 # openTSNE's defaults: 250 early-exaggeration iterations, then 500.
 _TSNE_ITERATIONS = 750
 
@@ -161,6 +165,7 @@ def _tsne(
         perplexity=perplexity,
         random_state=random_state,
         n_jobs=-1,
+        neighbors="exact" if X.shape[1] <= _EXACT_NEIGHBOURS_MAX_FEATURES else "auto",
         negative_gradient_method="auto" if n_components == 2 else "bh",
         callbacks=report,
         callbacks_every_iters=every,

@@ -441,6 +441,35 @@ def test_silhouette_rows_are_measured_against_everyone(sil_data, metric):
     np.testing.assert_array_equal(part, full[rows])
 
 
+@pytest.mark.parametrize("metric", ["euclidean", "kprototypes"])
+def test_silhouette_clusters_larger_than_one_block(metric):
+    """Clusters spanning several blocks of customers (and a partial one) are exact."""
+    X_num, X_cat, truth = make_mixed(700, 2, spread=1.0, purity=0.7, seed=15)
+    assert np.bincount(truth).min() > 2 * 128
+    extra = {"X_cat": X_cat, "gamma": 0.4} if metric == "kprototypes" else {}
+    ours = silhouette_samples_fast(X_num, truth, metric=metric, **extra)
+    if metric == "kprototypes":
+        D = kprototypes_matrix(X_num, X_cat, 0.4)
+        reference = silhouette_samples(D, truth, metric="precomputed")
+    else:
+        reference = silhouette_samples(X_num, truth)
+    np.testing.assert_allclose(ours, reference, atol=1e-9)
+
+
+@pytest.mark.parametrize("metric", ["euclidean", "kprototypes"])
+def test_silhouette_single_precision_is_close(sil_data, metric):
+    """precision='single' moves values by well under 1e-5."""
+    X_num, X_cat, labels = sil_data
+    extra = {"X_cat": X_cat, "gamma": 0.7} if metric == "kprototypes" else {}
+    double = silhouette_samples_fast(X_num, labels, metric=metric, **extra)
+    single = silhouette_samples_fast(
+        X_num, labels, metric=metric, precision="single", **extra
+    )
+    assert single.dtype == np.float64
+    np.testing.assert_allclose(single, double, atol=1e-5)
+    assert not np.array_equal(single, double)
+
+
 def test_silhouette_categorical_only():
     """metric='kprototypes' works without numeric columns (mismatch counts)."""
     _, X_cat, truth = make_mixed(120, 3, seed=14)
@@ -461,12 +490,25 @@ def test_silhouette_categorical_only():
         ([0, 0, 1, 1, 1], {"metric": "cosine"}, r"metric='cosine' is not supported"),
         (
             [0, 0, 1, 1, 1],
+            {"precision": "half"},
+            r"precision='half' is not supported; use 'double' or 'single'",
+        ),
+        (
+            [0, 0, 1, 1, 1],
             {"X_cat": np.zeros((5, 1))},
             r"X_cat is only used with metric='kprototypes'",
         ),
         ([0, 1], {}, r"labels has shape \(2,\) but X_num has 5 rows"),
     ],
-    ids=["one-cluster", "all-singletons", "row-out-of-range", "metric", "x-cat", "len"],
+    ids=[
+        "one-cluster",
+        "all-singletons",
+        "row-out-of-range",
+        "metric",
+        "precision",
+        "x-cat",
+        "len",
+    ],
 )
 def test_silhouette_errors(labels, kwargs, match):
     """Bad silhouette input raises ValueError naming the problem."""

@@ -43,11 +43,14 @@ def test_squared_silhouette_matches_precomputed(blobs):
 
 
 def test_silhouette_of_chosen_rows(blobs):
-    """Rows are measured against all customers, giving the same values as the full run."""
+    """Rows are measured against all customers (in single precision: within 1e-5)."""
     X, labels = blobs
     rows = np.array([0, 5, 100, 239])
     np.testing.assert_allclose(
-        silhouette_values(X, labels, rows=rows), silhouette_samples(X, labels)[rows]
+        silhouette_values(X, labels, rows=rows),
+        silhouette_samples(X, labels)[rows],
+        rtol=0,
+        atol=1e-5,
     )
 
 
