@@ -8,7 +8,7 @@ Each stage is timed side by side with the reference tool, in one run:
   against scikit-learn's ``TSNE(n_components=3, perplexity=3, max_iter=5000)``
   on the same random subsample; trustworthiness (10 neighbours) of both on a
   5,000-row subsample of it.
-* Explanations: LightGBM's own TreeSHAP on the stratified sample
+* Explanations: our compiled TreeSHAP on the stratified sample
   ``explain_segments`` averages over, against ``shap.TreeExplainer`` on the
   same model and all rows; Spearman correlation of the global rankings.
 * k scan, K-Means k=2..10: ours (sampled silhouette) against the exact
@@ -138,7 +138,7 @@ def bench_explain(table, labels: np.ndarray) -> list[dict]:
     return [
         _row(
             f"SHAP importance, {len(X):,} customers, {len(np.unique(y))} segments: "
-            f"ours LightGBM TreeSHAP on a stratified {len(rows):,}-customer sample, "
+            f"ours compiled TreeSHAP on a stratified {len(rows):,}-customer sample, "
             "reference shap.TreeExplainer on all",
             ours_s,
             ref_s,

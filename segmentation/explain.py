@@ -3,10 +3,10 @@
 A LightGBM classifier learns to predict each customer's segment from the
 customer's columns (categorical columns as LightGBM categories, no encoding
 needed). Its accuracy on held-out customers says how far the explanation can
-be trusted. SHAP values come from LightGBM's own TreeSHAP
-(``predict(..., pred_contrib=True)``), which gives the values
-``shap.TreeExplainer`` computes for the model's raw (log-odds) output, much
-faster.
+be trusted. SHAP values come from a compiled, row-parallel path-dependent
+TreeSHAP (``segmentation._treeshap``): the values equal ``shap.TreeExplainer``'s
+and LightGBM's ``predict(..., pred_contrib=True)`` for the model's raw
+(log-odds) output, to rounding, about three times faster than either.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
+
+from segmentation._treeshap import tree_shap
 
 __all__ = ["Explanation", "explain_segments", "shap_values", "shap_rows", "SHAP_SAMPLE"]
 
@@ -71,12 +73,14 @@ def shap_values(model: lgb.LGBMClassifier, X: pd.DataFrame) -> np.ndarray:
         Contribution of each feature to each class's raw score (the bias term
         is dropped). For two classes LightGBM has one output; it is returned
         as class 1 and its negation as class 0.
+
+    Raises
+    ------
+    ValueError
+        ``X``'s columns or categories differ from the training data's.
     """
-    contrib = np.asarray(model.predict(X, pred_contrib=True))
-    n, p = X.shape
-    n_outputs = contrib.shape[1] // (p + 1)
-    values = contrib.reshape(n, n_outputs, p + 1)[:, :, :p].transpose(0, 2, 1)
-    if n_outputs == 1:
+    values, _ = tree_shap(model.booster_, X)
+    if values.shape[2] == 1:
         values = np.concatenate([-values, values], axis=2)
     return values
 
