@@ -14,6 +14,7 @@ import streamlit as st
 
 from segmentation import METHOD_NAMES, CustomerTable, MethodRun
 from segmentation.profiles import segment_names
+from segmentation.selection import SCAN_SILHOUETTE_SAMPLE
 
 OUTLIER = "Outlier"
 
@@ -82,6 +83,18 @@ def silhouette_sampling(runs: Mapping[str, MethodRun]) -> str | None:
         "Own-space silhouette averaged over a random sample of customers, each "
         "measured against all customers: " + ", ".join(sampled) + ". The "
         "shared-space silhouette uses at most 10,000 customers the same way."
+    )
+
+
+def scan_sampling(n_kept: int) -> str | None:
+    """A sentence saying the scan's silhouettes were estimated on a sample, if so."""
+    if n_kept <= SCAN_SILHOUETTE_SAMPLE:
+        return None
+    return (
+        f"To keep the scan quick, each k's silhouette is averaged over the same "
+        f"{SCAN_SILHOUETTE_SAMPLE:,} random customers, each measured against all "
+        f"{n_kept:,}: an unbiased estimate. The silhouette plot below measures "
+        "every customer."
     )
 
 

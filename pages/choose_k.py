@@ -61,6 +61,8 @@ st.caption(
     f"dotted line marks the current k = {current_k}. A silhouette above about 0.5 "
     "means well separated segments, below about 0.25 weakly separated ones."
 )
+if sampling := _tables.scan_sampling(int(run.space.kept.sum())):
+    st.caption(sampling)
 st.dataframe(
     scan, hide_index=True, column_config=_tables.scan_columns(), key="choose_k.table"
 )

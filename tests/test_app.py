@@ -391,6 +391,17 @@ def test_sampled_silhouette_is_stated():
     assert "K-Means (" not in sentence.replace("Embeddings + K-Means (", "")
 
 
+def test_sampled_scan_silhouette_is_stated():
+    """The Choose k page says when the scan's silhouettes come from a sample."""
+    from pages._tables import scan_sampling
+    from segmentation.selection import SCAN_SILHOUETTE_SAMPLE
+
+    assert scan_sampling(SCAN_SILHOUETTE_SAMPLE) is None
+    sentence = scan_sampling(40_691)
+    assert f"same {SCAN_SILHOUETTE_SAMPLE:,} random customers" in sentence
+    assert "against all 40,691" in sentence
+
+
 def test_results_and_names_survive_page_switches(app):
     """Two runs and a segment name stay through a tour of every page."""
     open_page(app, "pages/method.py")
