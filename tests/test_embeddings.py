@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -267,6 +268,180 @@ def test_embed_texts_int8_agrees_with_fp32(int8_cache_dir):
     assert list((int8_cache_dir / "models").glob("*/onnx/model_qint8_*.onnx"))
     auto = embed_texts(texts, backend="auto", cache_dir=int8_cache_dir)
     np.testing.assert_array_equal(auto, fast)
+
+
+def test_int8_model_keeps_only_the_outlier_channels_in_fp32(int8_cache_dir):
+    """Every MatMul is int8 except the thin outlier products of layers 0-3."""
+    import onnx
+
+    embed_texts(["Age: 58"], backend="onnx-int8", cache_dir=int8_cache_dir)
+    (path,) = (int8_cache_dir / "models").glob(
+        f"*/onnx/model_qint8_*_{embeddings._INT8_RECIPE}.onnx"
+    )
+    graph = onnx.load(str(path), load_external_data=False).graph
+    fp32 = sorted(node.name for node in graph.node if node.op_type == "MatMul")
+    assert fp32 == [
+        f"/encoder/layer.{layer}/output/dense/MatMul/outliers/MatMul"
+        for layer in range(4)
+    ]
+    # Six projections per layer and the two attention products, in int8
+    assert sum(node.op_type == "MatMulInteger" for node in graph.node) == 6 * 8
+    thin = {weight.name: tuple(weight.dims) for weight in graph.initializer}
+    widths = [
+        shape[0] for name, shape in thin.items() if name.endswith("/outliers/weight")
+    ]
+    assert len(widths) == 4 and all(1 <= width <= 2 for width in widths)
+
+
+def _run_probe(path: Path) -> np.ndarray:
+    import onnxruntime
+
+    ids = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int64)
+    session = onnxruntime.InferenceSession(str(path))
+    return session.run(None, {"input_ids": ids})[0]
+
+
+def test_split_outlier_channels_computes_the_same_values(tmp_path):
+    """Masked bulk product plus thin outlier product equals the original MatMul."""
+    import onnx
+
+    path = tmp_path / "probe.onnx"
+    _probe_model(path, [0.5, 1.0, 2.0, -1.0, 3.0, 0.25, 1.5, 40.0], seed=1)
+    before = _run_probe(path)
+    kept = embeddings._split_outlier_channels(path, {"down_proj": np.array([7])})
+    assert kept == ["down_proj/outliers/MatMul"]
+    nodes = onnx.load(str(path)).graph.node
+    assert [node.op_type for node in nodes][-5:] == [
+        "Mul",
+        "MatMul",
+        "Gather",
+        "MatMul",
+        "Add",
+    ]
+    np.testing.assert_allclose(_run_probe(path), before, rtol=1e-6)
+
+
+def test_split_outlier_channels_leaves_crowded_projections_whole(tmp_path, monkeypatch):
+    """With more outlier channels than the limit, the projection stays fp32 whole."""
+    path = tmp_path / "probe.onnx"
+    _probe_model(path, [1.0] * 6 + [30.0, 40.0])
+    before = _run_probe(path)
+    monkeypatch.setattr(embeddings, "_MAX_OUTLIER_CHANNELS", 1)
+    kept = embeddings._split_outlier_channels(path, {"down_proj": np.array([6, 7])})
+    assert kept == ["down_proj"]
+    assert [node.op_type for node in _graph_nodes(path)][-1] == "MatMul"
+    np.testing.assert_array_equal(_run_probe(path), before)
+    # No outliers: nothing to keep, nothing rewritten
+    assert embeddings._split_outlier_channels(path, {"down_proj": np.array([])}) == []
+
+
+def _graph_nodes(path: Path) -> list:
+    import onnx
+
+    return list(onnx.load(str(path)).graph.node)
+
+
+def test_int8_direct_path_matches_encode(int8_cache_dir):
+    """The direct runner gives sentence-transformers' vectors, slice by slice."""
+    spec = embeddings._resolve_model(DEFAULT_MODEL)
+    models_dir = int8_cache_dir / "models"
+    encoder, used = embeddings._get_encoder(spec, "onnx-int8", False, models_dir)
+    texts = sample_texts(7) + ["unknown"]
+    runner = embeddings._direct_runner(encoder)
+    assert used == "onnx-int8" and runner is not None
+
+    def encode(part):
+        return encoder.encode(part, batch_size=len(part), normalize_embeddings=True)
+
+    # One slice: the same batch through the same int8 model
+    np.testing.assert_allclose(
+        embeddings._normalise(runner._run(texts)), encode(texts), atol=1e-5
+    )
+    # The batch cut into one slice per worker, each slice its own int8 batch
+    runner._workers, runner._pool = 2, ThreadPoolExecutor(2)
+    try:
+        expected = np.vstack([encode(texts[:4]), encode(texts[4:])])
+        np.testing.assert_allclose(
+            embeddings._normalise(runner(texts)), expected, atol=1e-5
+        )
+    finally:
+        runner._pool.shutdown()
+        embeddings._RUNNERS.pop(encoder, None)
+    torch_encoder, _ = embeddings._get_encoder(spec, "torch", False, models_dir)
+    assert embeddings._direct_runner(torch_encoder) is None
+
+
+def _probe_model(path: Path, gains: list[float], seed: int | None = None) -> None:
+    """A one-MatMul graph whose 8x2 weight is fed by input_ids times ``gains``.
+
+    The weight is all ones, or random normal with ``seed``.
+    """
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    if seed is None:
+        weight = np.ones((len(gains), 2), dtype=np.float32)
+    else:
+        weight = np.random.default_rng(seed).normal(size=(len(gains), 2))
+        weight = weight.astype(np.float32)
+    graph = helper.make_graph(
+        [
+            helper.make_node("Cast", ["input_ids"], ["ids"], to=TensorProto.FLOAT),
+            helper.make_node("Unsqueeze", ["ids", "axis"], ["column"]),
+            helper.make_node("Mul", ["column", "gains"], ["hidden"]),
+            helper.make_node("MatMul", ["hidden", "down"], ["out"], name="down_proj"),
+        ],
+        "probe",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["b", "s"])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)],
+        initializer=[
+            numpy_helper.from_array(np.array([-1], dtype=np.int64), "axis"),
+            numpy_helper.from_array(np.array(gains, dtype=np.float32), "gains"),
+            numpy_helper.from_array(weight, "down"),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+
+
+class _FakeTokenizer:
+    """Stands for a sentence-transformers model: token ids 1..3 per text."""
+
+    def preprocess(self, texts):
+        ids = np.tile(np.arange(1, 4), (len(texts), 1))
+        return {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+
+
+@pytest.mark.parametrize(
+    ("gains", "outliers"),
+    [
+        pytest.param([1.0] * 7 + [50.0], [7], id="one-channel-50x"),
+        pytest.param([1.0] * 3 + [-20.0] + [1.0] * 4, [3], id="negative-20x"),
+        pytest.param([1.0] * 7 + [5.0], [], id="one-channel-5x"),
+    ],
+)
+def test_outlier_channels_follow_the_ratio_to_the_median(tmp_path, gains, outliers):
+    """A channel is an outlier when its largest value is over 6x the median's."""
+    path = tmp_path / "probe.onnx"
+    _probe_model(path, gains)
+    found = embeddings._outlier_channels(_FakeTokenizer(), path)
+    assert list(found) == ["down_proj"]
+    np.testing.assert_array_equal(found["down_proj"], outliers)
+
+
+def test_outlier_channels_cover_everything_when_the_probe_fails(tmp_path):
+    """If the calibration run fails, every channel counts, so all stays fp32."""
+    path = tmp_path / "probe.onnx"
+    _probe_model(path, [1.0] * 8)
+
+    class Broken:
+        def preprocess(self, texts):
+            raise RuntimeError("no tokenizer")
+
+    found = embeddings._outlier_channels(Broken(), path)
+    np.testing.assert_array_equal(found["down_proj"], np.arange(8))
+    assert embeddings._split_outlier_channels(path, found) == ["down_proj"]
 
 
 def test_embed_texts_rejects_bad_arguments():
