@@ -1424,9 +1424,10 @@ def embed_texts(
     Identical texts are embedded once. Vectors from different backends are
     cached separately and never mixed in one result: int8 vectors differ from
     fp32 ones slightly (mean cosine about 0.996). The int8 backend scales its
-    activations per batch, so a text's int8 vector also varies slightly (in
-    the third decimal) with the texts batched alongside it; with the cache on,
-    a text keeps the vector it got first. The cache key of a hub model
+    activations per batch, so a text's int8 vector also varies slightly with
+    the texts batched alongside it (between batches of 64 and of 8, mean
+    cosine 0.995 and at worst 0.989 on bank customers); with the cache on, a
+    text keeps the vector it got first. The cache key of a hub model
     is its name, so a model updated on the hub under the same name keeps
     serving its old vectors until the cache is cleared.
 
