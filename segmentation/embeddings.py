@@ -899,6 +899,11 @@ _OUTLIER_RATIO = 6.0
 _MAX_OUTLIER_CHANNELS = 32
 
 
+def _tokenizer(encoder: Any) -> Callable[[list[str]], dict[str, Any]]:
+    """A model's tokenizer: ``preprocess`` replaced ``tokenize`` in version 5."""
+    return getattr(encoder, "preprocess", None) or encoder.tokenize
+
+
 def _outlier_channels(encoder: Any, onnx_path: Path) -> dict[str, np.ndarray]:
     """Input channels of each feed-forward down projection with outlying values.
 
@@ -939,9 +944,7 @@ def _outlier_channels(encoder: Any, onnx_path: Path) -> dict[str, np.ndarray]:
         session = onnxruntime.InferenceSession(
             model.SerializeToString(), providers=["CPUExecutionProvider"]
         )
-        # preprocess replaced tokenize in sentence-transformers 5.
-        tokenize = getattr(encoder, "preprocess", None) or encoder.tokenize
-        features = tokenize(list(_CALIBRATION_TEXTS))
+        features = _tokenizer(encoder)(list(_CALIBRATION_TEXTS))
         feed = {
             item.name: np.asarray(features[item.name], dtype=np.int64)
             for item in session.get_inputs()
@@ -1220,7 +1223,7 @@ class _DirectRunner:
     def __init__(self, encoder: Any, path: Path, output: str) -> None:
         import onnxruntime
 
-        self._tokenize = getattr(encoder, "preprocess", None) or encoder.tokenize
+        self._tokenize = _tokenizer(encoder)
         self._workers = _usable_cores()
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
