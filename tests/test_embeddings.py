@@ -648,3 +648,57 @@ def test_cache_file_that_is_not_a_database_is_moved_aside(filled_cache, caplog):
     assert list(folder.glob("embeddings.sqlite3.corrupt-*"))
     with EmbeddingCache(folder) as cache:
         assert len(cache) == 40
+
+
+def test_int8_sessions_keep_residual_add_and_layer_norm_apart(tmp_path):
+    """The session options stop ONNX Runtime's SkipLayerNormalization fusion."""
+    import onnx
+    import onnxruntime
+    from onnx import TensorProto, helper, numpy_helper
+
+    hidden = 8
+    graph = helper.make_graph(
+        [
+            helper.make_node("Add", ["x", "residual"], ["sum"]),
+            helper.make_node(
+                "LayerNormalization", ["sum", "gamma", "beta"], ["y"], axis=-1
+            ),
+        ],
+        "residual_norm",
+        [
+            helper.make_tensor_value_info(name, TensorProto.FLOAT, [2, 3, hidden])
+            for name in ("x", "residual")
+        ],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, hidden])],
+        initializer=[
+            numpy_helper.from_array(np.ones(hidden, np.float32), "gamma"),
+            numpy_helper.from_array(np.zeros(hidden, np.float32), "beta"),
+        ],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    path = tmp_path / "residual_norm.onnx"
+    onnx.save(model, str(path))
+    rng = np.random.default_rng(0)
+    feed = {
+        name: rng.standard_normal((2, 3, hidden)).astype(np.float32)
+        for name in ("x", "residual")
+    }
+
+    def optimised_ops(options) -> tuple[set[str], np.ndarray]:
+        options.optimized_model_filepath = str(tmp_path / "optimised.onnx")
+        session = onnxruntime.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+        (output,) = session.run(["y"], feed)
+        ops = {
+            node.op_type
+            for node in onnx.load(str(tmp_path / "optimised.onnx")).graph.node
+        }
+        return ops, output
+
+    default_ops, default_out = optimised_ops(onnxruntime.SessionOptions())
+    ours_ops, ours_out = optimised_ops(embeddings._int8_session_options(threads=1))
+    assert "SkipLayerNormalization" in default_ops  # the fusion this guards against
+    assert "SkipLayerNormalization" not in ours_ops
+    assert {"Add", "LayerNormalization"} <= ours_ops
+    np.testing.assert_allclose(ours_out, default_out, atol=1e-5)
