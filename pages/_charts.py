@@ -188,16 +188,29 @@ def importance_figure(importance: pd.DataFrame) -> go.Figure:
 
 
 def segment_heatmap(by_segment: pd.DataFrame, names: Mapping[int, str]) -> go.Figure:
-    """Mean absolute SHAP value of each feature (columns) in each segment (rows)."""
+    """Mean absolute SHAP value of each feature (columns) in each segment (rows).
+
+    Colour is each value's share of its row, so that every segment shows which
+    columns tell it apart even when one segment's values dwarf the others';
+    the cells print the values themselves.
+    """
     rows = [names.get(int(c), f"Segment {int(c) + 1}") for c in by_segment.index]
+    values = by_segment.to_numpy(dtype=float)
+    totals = values.sum(axis=1, keepdims=True)
+    shares = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
     figure = go.Figure(
         go.Heatmap(
-            z=by_segment.to_numpy(),
+            z=shares,
             x=[str(c) for c in by_segment.columns],
             y=rows,
+            zmin=0.0,
             colorscale="Blues",
-            colorbar=dict(title="mean |SHAP|"),
-            hovertemplate="%{y}<br>%{x}: %{z:.3f}<extra></extra>",
+            colorbar=dict(title="share of<br>the row", tickformat=".0%"),
+            text=values,
+            texttemplate="%{text:.2f}",
+            customdata=values,
+            hovertemplate="%{y}<br>%{x}: mean |SHAP| %{customdata:.3f} "
+            "(%{z:.0%} of the row)<extra></extra>",
         )
     )
     figure.update_yaxes(autorange="reversed")

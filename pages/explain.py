@@ -63,7 +63,8 @@ st.caption(
     "Values are mean absolute SHAP values in log-odds of the classifier: a column "
     "with a larger value changes the predicted segment more. Per segment, each row "
     "measures the columns on that segment's own output. Importance says which "
-    "columns matter, not in which direction: see the Profiles page for that."
+    "columns matter, not in which direction: see the Profiles page for that. "
+    "The colours compare the columns within each segment."
 )
 
 with st.expander("The numbers"):
