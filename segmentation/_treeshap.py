@@ -21,6 +21,13 @@ features and Z the product of z_i over the failed ones, every failed feature
 gets the same amount, -v Z sum_k P_k w_k, and a satisfied feature j gets
 v Z (1 - z_j) sum_k Q_k w_k with Q = P / (z_j + y): O(m + a^2) per leaf for a
 satisfied features, against O(m^2) per leaf in the path-unwinding algorithm.
+
+A tree's values for a customer depend on nothing but that bitmask, and a tree
+of 30 splits on a handful of columns cuts the customers into far fewer
+distinct masks than there are customers. Each tree therefore groups the rows
+by mask, explains one row per group and hands the result to the group's
+other rows: on the 40,691 bank customers this made all rows' values about six
+times faster than explaining every row (bench/results.md).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import logging
 from dataclasses import dataclass
 
 import lightgbm as lgb
+import numba
 import numpy as np
 import pandas as pd
 from numba import njit, prange
@@ -44,8 +52,9 @@ _MISSING_NONE, _MISSING_ZERO, _MISSING_NAN, _CATEGORICAL = 0, 1, 2, 3
 # LightGBM counts |x| <= 1e-35 (a float32 constant) as zero.
 _ZERO = float(np.float32(1e-35))
 
-# Rows per block: each tree explains a block's rows while it is in cache.
-_BLOCK = 32
+# Rows per call of the compiled kernel, which holds a few arrays of this many
+# rows per thread (about 3 KB a row for 8 columns and 5 segments).
+_CHUNK_ROWS = 65_536
 
 
 @dataclass(frozen=True)
@@ -486,6 +495,17 @@ def _credit_leaf(
         phi[met_feature[j], output] += scale * (1.0 - z) * total
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _mix(h):
+    """A 64-bit hash step (the finaliser of MurmurHash3)."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
 @njit(cache=True, parallel=True)
 def _shap_rows(
     X,
@@ -506,36 +526,50 @@ def _shap_rows(
     path_feature,
     path_zero,
     path_mask,
-    block,
+    n_chunks,
 ):
-    """SHAP values of every row of ``X``, blocks of rows spread over threads.
+    """SHAP values of every row of ``X``; the trees are spread over threads.
 
-    Within a block, each tree explains all the block's rows before the next
-    tree, so that the tree stays in cache.
+    A tree's share of a row's SHAP values depends only on the branches the
+    row takes at the tree's splits. So each tree groups the rows by their
+    branch masks (a hash table), explains one row per group and adds that
+    group's values to all its rows. Trees split on a few columns, so a tree
+    sees far fewer groups than rows. Each thread sums its trees into its own
+    array.
     """
     n, p = X.shape
     n_words = leaf_direction.shape[1]
     size = p + 1
     weights = _shapley_weights(size)
-    out = np.zeros((n, p, n_outputs))
-    n_blocks = (n + block - 1) // block
-    for b in prange(n_blocks):
-        went_left = np.empty(n_words, dtype=np.uint64)
+    n_trees = split_start.shape[0] - 1
+    capacity = 2
+    while capacity < 2 * n:
+        capacity *= 2
+    wrap = np.uint64(capacity - 1)
+    out = np.zeros((n_chunks, n, p, n_outputs))
+    for c in prange(n_chunks):
+        masks = np.zeros((n, n_words), dtype=np.uint64)
+        slot_row = np.full(capacity, -1, dtype=np.int64)
+        slot_group = np.empty(capacity, dtype=np.int64)
+        used_slot = np.empty(n, dtype=np.int64)
+        group = np.empty(n, dtype=np.int64)
+        first_row = np.empty(n, dtype=np.int64)
+        credit = np.zeros((n, p, 1))
         deviation = np.empty(n_words, dtype=np.uint64)
         met_feature = np.empty(size, dtype=np.int64)
         met_zero = np.empty(size)
         failed_feature = np.empty(size, dtype=np.int64)
         poly = np.empty(size + 1)
-        for t in range(split_start.shape[0] - 1):
+        for t in range(c, n_trees, n_chunks):
             if split_start[t + 1] == split_start[t]:
                 continue
-            output = tree_output[t]
-            for r in range(b * block, min(n, (b + 1) * block)):
-                x = X[r]
-                phi = out[r]
 
-                # Branches this customer takes at the tree's splits
-                went_left[:] = 0
+            # Branches each row takes at the tree's splits, and its group
+            n_groups = 0
+            for r in range(n):
+                x = X[r]
+                for w in range(n_words):
+                    masks[r, w] = 0
                 for s in range(split_start[t], split_start[t + 1]):
                     if _goes_left(
                         x[feature[s]],
@@ -548,12 +582,39 @@ def _shap_rows(
                         cat_bits,
                     ):
                         bit = s - split_start[t]
-                        went_left[bit >> 6] |= np.uint64(1) << np.uint64(bit & 63)
+                        masks[r, bit >> 6] |= np.uint64(1) << np.uint64(bit & 63)
+                h = np.uint64(0x9E3779B97F4A7C15)
+                for w in range(n_words):
+                    h = _mix(h ^ masks[r, w])
+                slot = np.int64(h & wrap)
+                while True:
+                    rep = slot_row[slot]
+                    if rep < 0:
+                        slot_row[slot] = r
+                        slot_group[slot] = n_groups
+                        used_slot[n_groups] = slot
+                        first_row[n_groups] = r
+                        group[r] = n_groups
+                        n_groups += 1
+                        break
+                    same = True
+                    for w in range(n_words):
+                        if masks[rep, w] != masks[r, w]:
+                            same = False
+                            break
+                    if same:
+                        group[r] = slot_group[slot]
+                        break
+                    slot = np.int64((np.uint64(slot) + np.uint64(1)) & wrap)
 
-                # Each leaf: features whose conditions the customer passes
+            # One row of each group: features whose conditions it passes, per leaf
+            for g in range(n_groups):
+                phi = credit[g]
+                phi[:, 0] = 0.0
+                rep = first_row[g]
                 for leaf in range(leaf_start[t], leaf_start[t + 1]):
                     for w in range(n_words):
-                        deviation[w] = went_left[w] ^ leaf_direction[leaf, w]
+                        deviation[w] = masks[rep, w] ^ leaf_direction[leaf, w]
                     n_met, n_failed, failed_product = 0, 0, 1.0
                     for step in range(path_start[leaf], path_start[leaf + 1]):
                         missed = np.uint64(0)
@@ -569,7 +630,7 @@ def _shap_rows(
                             n_failed += 1
                     _credit_leaf(
                         phi,
-                        output,
+                        0,
                         leaf_value[leaf],
                         n_met + n_failed,
                         met_feature,
@@ -581,7 +642,19 @@ def _shap_rows(
                         weights,
                         poly,
                     )
-    return out
+
+            # Every row gets its group's values; the table is emptied for the next tree
+            output = tree_output[t]
+            for r in range(n):
+                g = group[r]
+                for j in range(p):
+                    out[c, r, j, output] += credit[g, j, 0]
+            for g in range(n_groups):
+                slot_row[used_slot[g]] = -1
+    total = out[0].copy()
+    for c in range(1, n_chunks):
+        total += out[c]
+    return total
 
 
 def tree_shap(
@@ -609,7 +682,19 @@ def tree_shap(
     if trees is None:
         trees = flatten_trees(booster)
     rows = encode_rows(booster, X)
-    values = _shap_rows(
+    n_chunks = max(1, min(numba.get_num_threads(), trees.split_start.shape[0] - 1))
+    parts = [
+        _explain_rows(rows[start : start + _CHUNK_ROWS], trees, n_chunks)
+        for start in range(0, len(rows), _CHUNK_ROWS)
+    ]
+    if not parts:
+        return np.zeros((0, rows.shape[1], trees.n_outputs)), trees.expected_value
+    return np.concatenate(parts), trees.expected_value
+
+
+def _explain_rows(rows: np.ndarray, trees: TreeArrays, n_chunks: int) -> np.ndarray:
+    """The compiled kernel on one chunk of encoded rows."""
+    return _shap_rows(
         rows,
         trees.n_outputs,
         trees.split_start,
@@ -628,6 +713,5 @@ def tree_shap(
         trees.path_feature,
         trees.path_zero,
         trees.path_mask,
-        _BLOCK,
+        n_chunks,
     )
-    return values, trees.expected_value
