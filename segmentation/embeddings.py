@@ -365,6 +365,15 @@ def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
     return "malformed" in message or "not a database" in message
 
 
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite says another connection holds the file for now."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    message = str(exc).lower()
+    return "database is locked" in message or "database table is locked" in message
+
+
 class EmbeddingCache:
     """Vectors on disk, keyed by model, backend and exact text.
 
@@ -551,17 +560,29 @@ class EmbeddingCache:
         return conn
 
     def _guarded(self, operation: Callable[[sqlite3.Connection], Any], default, action):
-        """Run operation; on a damaged file start afresh once, otherwise give up."""
+        """Run operation; on a damaged file start afresh once, otherwise give up.
+
+        A busy file is retried until ``timeout``: SQLite answers "database is
+        locked" at once, without waiting, in some moments of WAL set-up and
+        recovery while another process opens the same new file.
+        """
         with self._lock:
-            for attempt in range(2):
+            attempt, pause = 0, 0.01
+            deadline = time.monotonic() + self.timeout
+            while attempt < 2:
                 try:
                     return operation(self._connect())
                 except sqlite3.DatabaseError as exc:
                     self.close()
+                    if _is_busy(exc) and time.monotonic() + pause < deadline:
+                        time.sleep(pause)
+                        pause = min(2 * pause, 0.5)
+                        continue
                     if _is_corruption(exc) and attempt == 0:
                         self._move_aside("corrupt", str(exc))
                         if action == "read":
                             return default
+                        attempt += 1
                         continue
                     self._unavailable(action, exc)
                     return default

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -701,3 +702,41 @@ def test_int8_sessions_keep_residual_add_and_layer_norm_apart(tmp_path):
     assert "SkipLayerNormalization" not in ours_ops
     assert {"Add", "LayerNormalization"} <= ours_ops
     np.testing.assert_allclose(ours_out, default_out, atol=1e-5)
+
+
+def test_cache_retries_a_busy_file(tmp_path, monkeypatch, caplog):
+    """A write that meets "database is locked" is retried, not dropped."""
+    import sqlite3
+
+    original = EmbeddingCache._insert
+    calls = []
+
+    def busy_once(conn, rows):
+        calls.append(len(rows))
+        if len(calls) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return original(conn, rows)
+
+    monkeypatch.setattr(EmbeddingCache, "_insert", staticmethod(busy_once))
+    key = EmbeddingCache.make_key("planted", "0")
+    with EmbeddingCache(tmp_path) as cache:
+        assert cache.put_many([(key, planted_vector(0))]) == 1
+        np.testing.assert_array_equal(cache.get_many([key])[key], planted_vector(0))
+    assert calls == [1, 1]
+    assert "unavailable" not in caplog.text
+
+
+def test_cache_gives_up_on_a_file_busy_past_its_timeout(tmp_path, monkeypatch, caplog):
+    """A file that stays busy costs about ``timeout`` seconds, then a warning."""
+    import sqlite3
+
+    def always_busy(conn, rows):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(EmbeddingCache, "_insert", staticmethod(always_busy))
+    key = EmbeddingCache.make_key("planted", "0")
+    with EmbeddingCache(tmp_path, timeout=0.3) as cache:
+        began = time.monotonic()
+        assert cache.put_many([(key, planted_vector(0))]) == 0
+        assert time.monotonic() - began < 5
+    assert "unavailable for write (database is locked)" in caplog.text
