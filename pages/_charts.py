@@ -208,8 +208,7 @@ def segment_heatmap(by_segment: pd.DataFrame, names: Mapping[int, str]) -> go.Fi
             colorbar=dict(title="share of<br>the row", tickformat=".0%"),
             text=values,
             texttemplate="%{text:.2f}",
-            customdata=values,
-            hovertemplate="%{y}<br>%{x}: mean |SHAP| %{customdata:.3f} "
+            hovertemplate="%{y}<br>%{x}: mean |SHAP| %{text:.3f} "
             "(%{z:.0%} of the row)<extra></extra>",
         )
     )

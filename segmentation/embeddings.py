@@ -1127,8 +1127,9 @@ def _int8_config(nodes_to_exclude: list[str]) -> Any:
     rival whose inertia is only 0.12% higher, and the int8 vectors tip
     K-Means to it (ARI 0.64). Every int8 variant tried did the same on that
     sample, except those keeping all six down projections, or layer 0's and
-    20-31 outlier channels of the others, in fp32 (12-30% slower). Fusing the graph first
-    (ONNX Runtime's BERT optimizer, so that attention becomes QAttention) was
+    20-31 outlier channels of the others, in fp32 (12-30% slower). Fusing the
+    graph first (ONNX Runtime's BERT optimizer, so that attention becomes
+    QAttention) was
     slower on this CPU; ONNX Runtime's blockwise ``MatMulNBits`` for the four
     projections was as accurate but three times slower per product than
     ``MatMulInteger``.
@@ -1430,6 +1431,8 @@ def _token_counts(encoder: Any, texts: list[str]) -> list[int]:
     texts with equal token counts waste no work on padding. Character counts
     are a poor proxy: on bank customers, batches of 32 cut from texts sorted by
     characters carry 5% padding, and from texts sorted by tokens under 0.1%.
+    Counting costs one extra pass of the fast tokenizer (about 0.2 s for
+    5,000 texts, 2% of their embedding time), less than the padding it saves.
     """
     tokenizer = getattr(encoder, "tokenizer", None)
     if callable(tokenizer) and texts:
